@@ -1,0 +1,244 @@
+"""A keyword-spotting model file: load, check, describe and run a .tflite.
+
+A model file is self-describing: its metadata (see :mod:`tflite_metadata`) holds
+its labels and the frontend config its features come from. :meth:`KwsModel.load`
+refuses, with a message saying why, anything that is not a TFLite flatbuffer,
+lacks that metadata, or whose input/output shapes disagree with it.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kws_gui.core.frontend import Frontend, FrontendConfig, FrontendConfigError
+from kws_gui.core.runtime import Runtime, resolve_runtime
+from kws_gui.core.tflite_metadata import MetadataError, is_tflite, read_metadata
+
+METADATA_SCHEMA = "kws-gui-model/1"
+MAX_MODEL_BYTES = 64 * 1024 * 1024
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used; the message says why, for people."""
+
+
+def zipped_size(data: bytes, name: str = "model.tflite") -> int:
+    """Size of ``data`` stored in a deflate ZIP archive (as the seed measured it)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.tell()
+
+
+def count_parameters(data: bytes) -> int:
+    """Number of constant values (weights and biases) stored in a TFLite model."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(data, 0)
+    total = 0
+    for s in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(s)
+        for t in range(subgraph.TensorsLength()):
+            tensor = subgraph.Tensors(t)
+            buffer = model.Buffers(tensor.Buffer())
+            has_data = buffer is not None and (buffer.DataLength() > 0 or buffer.Size() > 0)
+            if has_data:
+                total += int(np.prod(tensor.ShapeAsNumpy())) if tensor.ShapeLength() else 1
+    return total
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model info panel shows."""
+
+    path: str
+    file_size: int
+    zipped_size: int
+    parameters: int
+    input_shape: tuple[int, ...]
+    input_dtype: str
+    labels: tuple[str, ...]
+    frontend: FrontendConfig
+    quantization: str
+    sparsity: float | None
+    runtime: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_rows(self) -> list[tuple[str, str]]:
+        """(name, value) rows for a table or a terminal."""
+        rows = [
+            ("File", self.path),
+            ("Size", f"{self.file_size / 1024:.1f} KB ({self.file_size} bytes)"),
+            ("Zipped", f"{self.zipped_size / 1024:.1f} KB"),
+            ("Parameters", f"{self.parameters:,}"),
+            ("Input", f"{list(self.input_shape)} {self.input_dtype}"),
+            ("Labels", ", ".join(self.labels)),
+            ("Frontend", self.frontend.describe()),
+            ("Weights", self.quantization),
+            ("Sparsity", "unknown" if self.sparsity is None else f"{self.sparsity:.0%}"),
+            ("Runtime", self.runtime),
+        ]
+        for key in ("architecture", "test_accuracy", "dataset"):
+            if key in self.extra:
+                rows.append((key.replace("_", " ").capitalize(), str(self.extra[key])))
+        return rows
+
+
+class KwsModel:
+    """A checked model file with its interpreter, frontend and labels.
+
+    Not thread-safe: one thread (the engine's worker) runs it.
+    """
+
+    def __init__(self, data: bytes, path: str = "<memory>", runtime: Runtime | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.metadata = _checked_metadata(data)
+        self.labels: tuple[str, ...] = tuple(self.metadata["labels"])
+        try:
+            self.frontend_config = FrontendConfig.from_dict(self.metadata["frontend"])
+        except (FrontendConfigError, TypeError) as exc:
+            raise ModelFileError(f"the model's frontend config is invalid: {exc}") from exc
+        self.frontend = Frontend(self.frontend_config)
+        self.runtime = runtime or resolve_runtime()
+        try:
+            self.interpreter = self.runtime.make_interpreter(data)
+        except Exception as exc:
+            raise ModelFileError(
+                f"the {self.runtime.name} interpreter cannot load this model: {exc}"
+            ) from exc
+        inputs = self.interpreter.get_input_details()
+        outputs = self.interpreter.get_output_details()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ModelFileError(
+                f"expected one input and one output tensor, found {len(inputs)} and {len(outputs)}"
+            )
+        self._input = inputs[0]
+        self._output = outputs[0]
+        self._check_shapes()
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path: str | Path, runtime: Runtime | None = None) -> KwsModel:
+        """Read and check a model file; :class:`ModelFileError` says what is wrong."""
+        p = Path(path)
+        try:
+            if not p.is_file():
+                raise ModelFileError(f"{p}: no such file")
+            if p.stat().st_size > MAX_MODEL_BYTES:
+                raise ModelFileError(f"{p}: {p.stat().st_size} bytes is too large for a keyword model")
+            data = p.read_bytes()
+        except OSError as exc:
+            raise ModelFileError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+        return cls(data, str(p), runtime)
+
+    def _check_shapes(self) -> None:
+        frames, features = self.frontend_config.feature_shape
+        shape = tuple(int(v) for v in self._input["shape"])
+        allowed = {(1, frames, features), (1, frames, features, 1)}
+        if shape not in allowed:
+            raise ModelFileError(
+                f"input shape {list(shape)} does not match the frontend in its metadata "
+                f"({frames} frames x {features} features: expected [1, {frames}, {features}] "
+                f"or [1, {frames}, {features}, 1])"
+            )
+        out_shape = tuple(int(v) for v in self._output["shape"])
+        if int(np.prod(out_shape)) != len(self.labels) or out_shape[0] != 1:
+            raise ModelFileError(
+                f"output shape {list(out_shape)} does not give one score per label "
+                f"({len(self.labels)} labels: {', '.join(self.labels)})"
+            )
+
+    # ---------------------------------------------------------------- running
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(v) for v in self._input["shape"])
+
+    @property
+    def is_quantized(self) -> bool:
+        """True when the input tensor is integer (full-integer quantized model)."""
+        return np.dtype(self._input["dtype"]).kind in "iu"
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities (float32, one per label) for one clip's features."""
+        x = np.asarray(features, dtype=np.float32).reshape(self.input_shape)
+        dtype = np.dtype(self._input["dtype"])
+        if dtype.kind in "iu":
+            scale, zero_point = self._input["quantization"]
+            info = np.iinfo(dtype)
+            x = np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(dtype)
+        self.interpreter.set_tensor(self._input["index"], x)
+        self.interpreter.invoke()
+        y = self.interpreter.get_tensor(self._output["index"]).reshape(-1)
+        if np.dtype(self._output["dtype"]).kind in "iu":
+            scale, zero_point = self._output["quantization"]
+            y = (y.astype(np.float32) - zero_point) * scale
+        return y.astype(np.float32)
+
+    def predict_window(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Features, probabilities, preprocessing ns and inference ns for one window."""
+        t0 = time.perf_counter_ns()
+        features = self.frontend.window_features(window)
+        t1 = time.perf_counter_ns()
+        probs = self.predict_features(features)
+        t2 = time.perf_counter_ns()
+        return features, probs, t1 - t0, t2 - t1
+
+    # ------------------------------------------------------------- describing
+    def info(self) -> ModelInfo:
+        """Facts for the model info panel."""
+        model_meta = self.metadata.get("model", {}) if isinstance(self.metadata.get("model"), dict) else {}
+        training = (
+            self.metadata.get("training", {}) if isinstance(self.metadata.get("training"), dict) else {}
+        )
+        sparsity = model_meta.get("sparsity")
+        extra: dict[str, Any] = {}
+        if "architecture" in model_meta:
+            extra["architecture"] = model_meta["architecture"]
+        if "test_accuracy" in training:
+            extra["test_accuracy"] = training["test_accuracy"]
+        if "dataset" in training:
+            extra["dataset"] = training["dataset"]
+        return ModelInfo(
+            path=self.path,
+            file_size=len(self.data),
+            zipped_size=zipped_size(self.data),
+            parameters=count_parameters(self.data),
+            input_shape=self.input_shape,
+            input_dtype=np.dtype(self._input["dtype"]).name,
+            labels=self.labels,
+            frontend=self.frontend_config,
+            quantization="int8" if self.is_quantized else "float32",
+            sparsity=float(sparsity) if isinstance(sparsity, (int, float)) else None,
+            runtime=f"{self.runtime.name} {self.runtime.version}",
+            extra=extra,
+        )
+
+
+def _checked_metadata(data: bytes) -> dict[str, Any]:
+    if not is_tflite(data):
+        raise ModelFileError("not a TFLite model: the file lacks the 'TFL3' flatbuffer identifier")
+    try:
+        metadata = read_metadata(data)
+    except MetadataError as exc:
+        raise ModelFileError(str(exc)) from exc
+    if metadata is None:
+        raise ModelFileError(
+            "the model carries no kws_gui metadata (labels and frontend config); "
+            "export it with kws-train, or add them with `kws-train annotate`"
+        )
+    labels = metadata.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
+        raise ModelFileError("the model's metadata has no valid 'labels' list")
+    if len(set(labels)) != len(labels):
+        raise ModelFileError(f"the model's labels repeat: {labels}")
+    if "frontend" not in metadata:
+        raise ModelFileError("the model's metadata has no 'frontend' config")
+    return metadata

@@ -1,0 +1,35 @@
+"""Test-wide set-up: headless Qt, and every user folder in a temporary place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches, job data and QSettings never touch the real user's folders."""
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("KWS_CACHE_DIR", str(base / "user-cache"))
+    monkeypatch.setenv("KWS_DATA_DIR", str(base / "user-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "user-config"))
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; skips locally when absent, fails in CI."""
+    from kws_gui.paths import shared_data_dir
+
+    path = shared_data_dir().joinpath(*parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing: CI must run the tests that need shared data")
+        pytest.skip(f"{path} not available")
+    return path
