@@ -1,0 +1,111 @@
+"""trainer.augment: time shift and background noise within the recipe's bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.augment import AugmentConfig, Augmenter
+
+SR = 16000
+
+
+def ramp_batch(n: int = 64) -> np.ndarray:
+    """Rows whose samples encode their own position: shifts are easy to measure."""
+    return np.tile(np.linspace(0.01, 0.5, SR, dtype=np.float32), (n, 1))
+
+
+def measured_shift(original: np.ndarray, shifted: np.ndarray) -> int:
+    """Shift (samples, + = right) that maps ``original`` onto ``shifted``."""
+    nz = np.flatnonzero(shifted)
+    first = shifted[nz[0]]
+    return int(nz[0] - np.argmin(np.abs(original - first)))
+
+
+def test_shift_only_moves_and_zero_fills() -> None:
+    audio = ramp_batch()
+    aug = Augmenter(AugmentConfig(time_shift_s=0.1, background_frequency=0.0), noise=[])
+    out = aug(audio, np.random.default_rng(1))
+    assert out.shape == audio.shape and out.dtype == np.float32
+    assert not np.shares_memory(out, audio)
+    np.testing.assert_array_equal(audio, ramp_batch())  # input untouched
+    shifts = [measured_shift(audio[i], out[i]) for i in range(len(out))]
+    assert max(abs(s) for s in shifts) <= 1600
+    assert len(set(shifts)) > 10 and min(shifts) < 0 < max(shifts)
+    for row, s in zip(out, shifts, strict=True):
+        if s > 0:
+            assert not row[:s].any()
+            np.testing.assert_array_equal(row[s:], audio[0][: SR - s])
+        elif s < 0:
+            assert not row[SR + s :].any()
+            np.testing.assert_array_equal(row[: SR + s], audio[0][-s:])
+
+
+def test_no_shift_and_no_noise_is_identity() -> None:
+    audio = ramp_batch(4)
+    aug = Augmenter(AugmentConfig(time_shift_s=0.0, background_frequency=0.0), noise=[np.ones(SR)])
+    np.testing.assert_array_equal(aug(audio, np.random.default_rng(0)), audio)
+
+
+def test_noise_volume_frequency_and_windows() -> None:
+    n = 2000
+    silent = np.zeros((n, SR), dtype=np.float32)
+    noise = np.linspace(-1.0, 1.0, 5 * SR, dtype=np.float64)  # a window's values give away its offset
+    step = noise[1] - noise[0]
+    cfg = AugmentConfig(time_shift_s=0.0, background_frequency=0.8, background_volume=0.1)
+    out = Augmenter(cfg, [noise.astype(np.float32)])(silent, np.random.default_rng(2))
+    noisy = np.flatnonzero(np.abs(out).max(axis=1) > 0)
+    assert abs(len(noisy) / n - 0.8) < 0.04
+    gains, offsets = [], []
+    for i in noisy[:300]:
+        row = out[i].astype(np.float64)
+        gain = (row[-1] - row[0]) / (step * (SR - 1))
+        offset = (row[0] / gain + 1.0) / step
+        np.testing.assert_allclose(row, gain * noise[int(round(offset)) :][:SR], atol=1e-5)
+        gains.append(gain)
+        offsets.append(offset)
+    assert 0 < min(gains) < 0.01 and 0.09 < max(gains) <= 0.1 + 1e-6
+    assert min(offsets) > -0.5 and max(offsets) < 4 * SR + 0.5 and np.std(offsets) > SR
+
+
+def test_output_is_clipped_and_short_noise_is_repeated() -> None:
+    loud = np.full((50, SR), 0.98, dtype=np.float32)
+    cfg = AugmentConfig(time_shift_s=0.0, background_frequency=1.0, background_volume=1.0)
+    out = Augmenter(cfg, [np.full(100, 1.0, dtype=np.float32)])(loud, np.random.default_rng(3))
+    assert out.max() <= 1.0 and out.min() >= -1.0
+    assert np.all(out[:, -1] >= 0.98)  # noise covered the whole clip, not only 100 samples
+    assert np.any(out == 1.0)
+
+
+def test_reproducible_with_the_same_seed() -> None:
+    audio = ramp_batch(8)
+    aug = Augmenter(AugmentConfig(), [np.random.default_rng(0).normal(0, 0.3, 3 * SR)])
+    a = aug(audio, np.random.default_rng(42))
+    b = aug(audio, np.random.default_rng(42))
+    c = aug(audio, np.random.default_rng(43))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"time_shift_s": -0.1}, {"background_frequency": 1.5}, {"background_volume": float("nan")}],
+)
+def test_bad_config_is_refused(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        AugmentConfig(**kwargs)
+
+
+def test_bad_shapes_and_empty_batches() -> None:
+    aug = Augmenter(AugmentConfig(), [])
+    with pytest.raises(ValueError, match="2-D"):
+        aug(np.zeros(SR, np.float32), np.random.default_rng(0))
+    assert aug(np.zeros((0, SR), np.float32), np.random.default_rng(0)).shape == (0, SR)
+
+
+def test_shift_longer_than_the_clip_is_limited() -> None:
+    audio = np.ones((20, 800), dtype=np.float32)
+    out = Augmenter(AugmentConfig(time_shift_s=1.0, background_frequency=0.0), [])(
+        audio, np.random.default_rng(0)
+    )
+    assert out.shape == audio.shape and np.all(out.sum(axis=1) >= 1)

@@ -1,0 +1,718 @@
+"""Datasets for kws-train: find the clips, split them, decode them, cache the features.
+
+Two layouts are read as published:
+
+* **Speech Commands** (``layout="speech-commands"``): one folder per word
+  (``yes/0a7c2a8d_nohash_0.wav``), ``_background_noise_/`` beside them, and
+  optionally ``validation_list.txt`` / ``testing_list.txt`` (relative paths, one per
+  line; everything not listed is training data). Without either list the
+  dataset's own rule splits by a hash of the speaker (:func:`which_set`), so one
+  speaker never ends up in two splits. Folders that are not labels (the other
+  words, ``LICENSE``, ``README.md``) are ignored.
+* **msc** (``layout="msc"``, mini Speech Commands as used in course material):
+  ``msc-train/``, ``msc-val/``, ``msc-test/``, each holding ``<label>_<speaker>_nohash_<n>.wav``
+  (or ``<label>/<file>.wav``); the folder is the split.
+
+Labels default to ``("yes", "no")``. Two pseudo-labels follow the Speech Commands
+recipe when they are listed: ``_silence_`` (1 s cut from ``_background_noise_/`` at a
+random volume up to 1.0, ``silence_percent`` of the words in each split) and
+``_unknown_`` (a seeded sample, ``unknown_percent`` of the words in each split, of the
+folders that are not labels).
+
+Decoding uses :func:`kws_gui.core.audio_io.read_audio`: other sample rates are
+**resampled** with soxr (not rejected) and stereo is **mixed down** to mono, so any
+clip a person could hear is used. Clips are zero-padded or cropped at the end to the
+frontend's clip length (1 s). Unreadable or empty files are skipped and reported in
+:attr:`SplitData.skipped`; they never abort a run. An empty class or split raises
+:class:`DatasetError` with a message for people.
+
+Decoded audio and features are cached as ``.npy`` under ``cache_dir`` (default
+``kws_gui.paths.cache_dir() / "features"``), keyed by the split's file list (paths,
+sizes, modification times) and the frontend config, so a second run reads them
+back instead of decoding again. Files are written atomically; an unreadable cache
+entry is recomputed.
+
+No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kws_gui.core.audio_io import AudioFileError, read_audio
+from kws_gui.core.frontend import Frontend, FrontendConfig, fit_to_length
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "validation", "test")
+DEFAULT_LABELS = ("yes", "no")
+SILENCE_LABEL = "_silence_"
+UNKNOWN_LABEL = "_unknown_"
+PSEUDO_LABELS = (SILENCE_LABEL, UNKNOWN_LABEL)
+BACKGROUND_NOISE_DIR = "_background_noise_"
+VALIDATION_LIST = "validation_list.txt"
+TESTING_LIST = "testing_list.txt"
+MSC_FOLDERS = {"msc-train": "train", "msc-val": "validation", "msc-test": "test"}
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+#: The Speech Commands recipe's constant (input_data.py): ~134M files per class at most.
+MAX_NUM_WAVS_PER_CLASS = 2**27 - 1
+#: The Speech Commands recipe's seed for sampling unknown words.
+RANDOM_SEED = 59185
+CACHE_VERSION = 1
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be used as asked; the message says why, for people."""
+
+
+# ---------------------------------------------------------------------- split rule
+def which_set(filename: str, validation_percentage: float, testing_percentage: float) -> str:
+    """The Speech Commands split rule: ``"train"``, ``"validation"`` or ``"test"``.
+
+    As ``input_data.which_set`` of the TensorFlow speech_commands example: the file
+    name with ``_nohash_`` and everything after it removed (the speaker id) is hashed
+    with SHA-1, reduced modulo ``MAX_NUM_WAVS_PER_CLASS + 1`` and scaled to a
+    percentage; below ``validation_percentage`` is validation, below the sum of both
+    is test, the rest training. The original returns ``"training"``/``"testing"``;
+    this returns this module's split names ``"train"``/``"test"``.
+    """
+    base_name = os.path.basename(filename)
+    hash_name = re.sub(r"_nohash_.*$", "", base_name)
+    hashed = hashlib.sha1(hash_name.encode("utf-8")).hexdigest()
+    percentage_hash = (int(hashed, 16) % (MAX_NUM_WAVS_PER_CLASS + 1)) * (100.0 / MAX_NUM_WAVS_PER_CLASS)
+    if percentage_hash < validation_percentage:
+        return "validation"
+    if percentage_hash < testing_percentage + validation_percentage:
+        return "test"
+    return "train"
+
+
+def speaker_of(filename: str) -> str:
+    """Speaker id of a Speech Commands file name: the part before ``_nohash_`` (else the stem)."""
+    stem = Path(filename).stem
+    return stem.split("_nohash_", 1)[0]
+
+
+# ---------------------------------------------------------------------- the index
+@dataclass(frozen=True)
+class Clip:
+    """One example: a file, its label, its speaker and its split.
+
+    ``start``/``gain`` are only set for ``_silence_`` clips, which are cut from a
+    background-noise file (``path``) at sample ``start`` (at the frontend's sample
+    rate) and scaled by ``gain``.
+    """
+
+    path: Path
+    label: str
+    speaker: str
+    split: str
+    start: int | None = None
+    gain: float = 1.0
+
+
+@dataclass
+class DatasetIndex:
+    """Every clip of a dataset with its split; nothing decoded yet."""
+
+    root: Path
+    layout: str
+    labels: tuple[str, ...]
+    clips: list[Clip]
+    noise_files: list[Path]
+    split_source: str
+
+    def split(self, name: str) -> list[Clip]:
+        """Clips of ``"train"``, ``"validation"``, ``"test"`` or ``"all"``."""
+        if name == "all":
+            return list(self.clips)
+        if name not in SPLITS:
+            raise DatasetError(f"unknown split {name!r}: choose one of {', '.join(SPLITS)} or all")
+        return [c for c in self.clips if c.split == name]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Split -> label -> number of clips (every split and label present, zeros included)."""
+        out = {s: dict.fromkeys(self.labels, 0) for s in SPLITS}
+        for c in self.clips:
+            out[c.split][c.label] += 1
+        return out
+
+    def label_index(self, label: str) -> int:
+        """Position of ``label`` in :attr:`labels` (the model's output index)."""
+        return self.labels.index(label)
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the dataset root, POSIX style (absolute if outside)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def fingerprint(self, split: str) -> str:
+        """SHA-256 (hex) of the split's relative paths, labels, sizes and mtimes.
+
+        It changes when a file of the split is added, removed, relabelled or
+        rewritten, so it keys caches and identifies the data a model was trained on.
+        """
+        clips = self.split(split)
+        digest = hashlib.sha256()
+        digest.update(f"kws-dataset/{CACHE_VERSION}\n".encode())
+        for clip in clips:
+            try:
+                st = clip.path.stat()
+                size, mtime = st.st_size, st.st_mtime_ns
+            except OSError:
+                size, mtime = -1, -1
+            line = f"{self.relative(clip.path)}\t{clip.label}\t{size}\t{mtime}\t{clip.start}\t{clip.gain!r}\n"
+            digest.update(line.encode("utf-8"))
+        return digest.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able description: root, layout, labels, counts, split source, noise files."""
+        counts = self.counts()
+        return {
+            "root": str(self.root),
+            "layout": self.layout,
+            "labels": list(self.labels),
+            "split_source": self.split_source,
+            "counts": counts,
+            "total": {s: sum(counts[s].values()) for s in SPLITS},
+            "noise_files": [self.relative(p) for p in self.noise_files],
+        }
+
+
+def _normalise_labels(labels: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(labels, str):
+        labels = [part.strip() for part in labels.split(",")]
+    out = tuple(labels)
+    if not out:
+        raise DatasetError("no labels given: name at least one word, e.g. yes,no")
+    for label in out:
+        if not isinstance(label, str) or not label.strip():
+            raise DatasetError(f"invalid label {label!r}: labels are non-empty words")
+        if label == BACKGROUND_NOISE_DIR:
+            raise DatasetError(f"{BACKGROUND_NOISE_DIR} holds background noise and cannot be a label")
+        if "/" in label or "\\" in label or label in (".", ".."):
+            raise DatasetError(f"invalid label {label!r}: a label is a folder name, not a path")
+    dupes = sorted({label for label in out if out.count(label) > 1})
+    if dupes:
+        raise DatasetError(f"label {dupes[0]!r} is listed twice")
+    if all(label in PSEUDO_LABELS for label in out):
+        raise DatasetError("labels must include at least one word besides _silence_ and _unknown_")
+    return out
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    """Audio files directly inside ``folder``, sorted; hidden files ignored."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        raise DatasetError(f"cannot list {folder}: {exc.strerror or exc}") from exc
+    return sorted(
+        p
+        for p in entries
+        if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def _read_list(path: Path) -> set[str]:
+    """Relative POSIX paths listed in a Speech Commands split list."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    out = set()
+    for line in text.splitlines():
+        entry = line.strip().replace("\\", "/")
+        while entry.startswith("./"):
+            entry = entry[2:]
+        if entry:
+            out.add(entry)
+    return out
+
+
+def _check_percentages(validation_percent: float, testing_percent: float) -> None:
+    for name, value in (("validation_percent", validation_percent), ("testing_percent", testing_percent)):
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value < 100:
+            raise DatasetError(f"{name} must be a number in [0, 100), got {value!r}")
+    if validation_percent + testing_percent >= 100:
+        raise DatasetError(
+            f"validation_percent + testing_percent = {validation_percent + testing_percent}: "
+            "nothing would be left for training"
+        )
+
+
+def _scan_speech_commands(
+    root: Path, words: list[str], want_unknown: bool, validation_percent: float, testing_percent: float
+) -> tuple[list[tuple[Path, str, str]], list[tuple[Path, str, str]], str]:
+    """(word clips, other-word clips, split source); each clip as (path, word, split).
+
+    With lists, a file on both lists counts as test data (kept out of model selection)
+    and a listed file that does not exist is ignored.
+    """
+    missing = [w for w in words if not (root / w).is_dir()]
+    if missing:
+        found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise DatasetError(
+            f"no folder {missing[0]!r} in {root} (label folders found: {', '.join(found) or 'none'})"
+        )
+    val_path, test_path = root / VALIDATION_LIST, root / TESTING_LIST
+    use_lists = val_path.is_file() or test_path.is_file()
+    val_list = _read_list(val_path) if val_path.is_file() else set()
+    test_list = _read_list(test_path) if test_path.is_file() else set()
+
+    def split_of(word: str, path: Path) -> str:
+        if not use_lists:
+            return which_set(path.name, validation_percent, testing_percent)
+        rel = f"{word}/{path.name}"
+        if rel in test_list:
+            return "test"
+        if rel in val_list:
+            return "validation"
+        return "train"
+
+    wanted = [(p, w, split_of(w, p)) for w in words for p in _audio_files(root / w)]
+    others: list[tuple[Path, str, str]] = []
+    if want_unknown:
+        for folder in sorted(root.iterdir()):
+            if (
+                folder.is_dir()
+                and folder.name not in words
+                and folder.name != BACKGROUND_NOISE_DIR
+                and not folder.name.startswith((".", "_"))
+            ):
+                others.extend((p, folder.name, split_of(folder.name, p)) for p in _audio_files(folder))
+    return wanted, others, "lists" if use_lists else "hash"
+
+
+def _msc_label(name: str, words: Sequence[str]) -> str | None:
+    """Label prefix of an msc file name (``yes_0a7c2a8d_nohash_0.wav`` -> ``yes``)."""
+    for word in sorted(words, key=len, reverse=True):
+        if name.startswith(word + "_"):
+            return word
+    return None
+
+
+def _scan_msc(
+    root: Path, words: list[str], want_unknown: bool
+) -> tuple[list[tuple[Path, str, str]], list[tuple[Path, str, str]]]:
+    wanted: list[tuple[Path, str, str]] = []
+    others: list[tuple[Path, str, str]] = []
+    for folder_name, split in MSC_FOLDERS.items():
+        folder = root / folder_name
+        if not folder.is_dir():
+            continue
+        for path in _audio_files(folder):
+            word = _msc_label(path.name, words)
+            if word is not None:
+                wanted.append((path, word, split))
+            elif want_unknown:
+                others.append((path, path.name.split("_", 1)[0], split))
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if sub.name in words:
+                wanted.extend((p, sub.name, split) for p in _audio_files(sub))
+            elif want_unknown and sub.name != BACKGROUND_NOISE_DIR and not sub.name.startswith((".", "_")):
+                others.extend((p, sub.name, split) for p in _audio_files(sub))
+    return wanted, others
+
+
+def _msc_speaker(path: Path, word: str) -> str:
+    name = path.name
+    if name.startswith(word + "_"):
+        name = name[len(word) + 1 :]
+    return speaker_of(name)
+
+
+def _noise_lengths(noise_files: Iterable[Path], sample_rate: int) -> list[tuple[Path, int]]:
+    """(path, length in samples at ``sample_rate``) of readable noise files, from headers."""
+    import soundfile
+
+    out = []
+    for path in noise_files:
+        try:
+            info = soundfile.info(str(path))
+        except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+            log.warning("skipping background noise %s: %s", path.name, exc)
+            continue
+        length = int(info.frames * sample_rate // max(int(info.samplerate), 1))
+        if length > 0:
+            out.append((path, length))
+    return out
+
+
+def _silence_clips(
+    noise_files: list[Path], per_split: dict[str, int], clip_samples: int, sample_rate: int
+) -> list[Clip]:
+    """Pseudo ``_silence_`` clips: random 1 s windows of background noise, volume U(0, 1)."""
+    usable = [(p, n) for p, n in _noise_lengths(noise_files, sample_rate)]
+    if not usable:
+        return []
+    clips = []
+    for split_no, split in enumerate(SPLITS):
+        rng = np.random.default_rng([RANDOM_SEED, split_no])
+        for _ in range(per_split.get(split, 0)):
+            path, length = usable[int(rng.integers(len(usable)))]
+            start = int(rng.integers(0, max(length - clip_samples, 0) + 1))
+            gain = round(float(rng.uniform(0.0, 1.0)), 6)
+            clips.append(Clip(path, SILENCE_LABEL, BACKGROUND_NOISE_DIR, split, start=start, gain=gain))
+    return clips
+
+
+def scan_dataset(
+    root: str | Path,
+    labels: Sequence[str] | str = DEFAULT_LABELS,
+    validation_percent: float = 10.0,
+    testing_percent: float = 10.0,
+    require_splits: Sequence[str] = SPLITS,
+    silence_percent: float = 10.0,
+    unknown_percent: float = 10.0,
+    sample_rate: int = 16000,
+) -> DatasetIndex:
+    """Index a dataset folder (no audio is decoded).
+
+    ``labels`` are word folders (or msc file prefixes), in model-output order; a
+    comma-separated string is accepted. Speech Commands splits come from the list
+    files when present, else from :func:`which_set` with the two percentages.
+    Every label must have clips, and every split in ``require_splits`` must hold
+    clips of every label; otherwise :class:`DatasetError` says which is empty.
+    ``silence_percent`` / ``unknown_percent`` size the pseudo-label classes when
+    ``_silence_`` / ``_unknown_`` are labels (``sample_rate`` places silence windows).
+    """
+    root = Path(root).expanduser()
+    labels = _normalise_labels(labels)
+    _check_percentages(validation_percent, testing_percent)
+    for split in require_splits:
+        if split not in SPLITS:
+            raise DatasetError(f"unknown split {split!r} in require_splits: choose from {', '.join(SPLITS)}")
+    if not root.exists():
+        raise DatasetError(f"dataset folder {root} does not exist")
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a folder")
+    root = root.resolve()
+    words = [label for label in labels if label not in PSEUDO_LABELS]
+    want_unknown = UNKNOWN_LABEL in labels
+
+    if any((root / name).is_dir() for name in MSC_FOLDERS):
+        layout, split_source = "msc", "folders"
+        wanted, others = _scan_msc(root, words, want_unknown)
+    elif any((root / w).is_dir() for w in words) or any(
+        (root / name).exists() for name in (VALIDATION_LIST, TESTING_LIST, BACKGROUND_NOISE_DIR)
+    ):
+        layout = "speech-commands"
+        wanted, others, split_source = _scan_speech_commands(
+            root, words, want_unknown, validation_percent, testing_percent
+        )
+    else:
+        found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise DatasetError(
+            f"unknown dataset layout in {root}: expected one folder per label "
+            f"({', '.join(words)}) as in Speech Commands, or msc-train/ msc-val/ msc-test/ "
+            f"(folders found: {', '.join(found) or 'none'})"
+        )
+
+    noise_dir = root / BACKGROUND_NOISE_DIR
+    noise_files = _audio_files(noise_dir) if noise_dir.is_dir() else []
+
+    def speaker(path: Path, word: str) -> str:
+        return _msc_speaker(path, word) if layout == "msc" else speaker_of(path.name)
+
+    clips = [Clip(p, w, speaker(p, w), s) for p, w, s in wanted]
+    words_per_split = {s: sum(1 for c in clips if c.split == s) for s in SPLITS}
+    if want_unknown:
+        rng = np.random.default_rng(RANDOM_SEED)
+        for split in SPLITS:
+            pool = sorted((p, w) for p, w, s in others if s == split)
+            take = min(len(pool), math.ceil(words_per_split[split] * unknown_percent / 100.0))
+            for i in sorted(rng.permutation(len(pool))[:take]):
+                path, word = pool[int(i)]
+                clips.append(Clip(path, UNKNOWN_LABEL, speaker(path, word), split))
+    if SILENCE_LABEL in labels:
+        per_split = {s: math.ceil(words_per_split[s] * silence_percent / 100.0) for s in SPLITS}
+        clips.extend(_silence_clips(noise_files, per_split, int(round(sample_rate)), sample_rate))
+    clips.sort(key=lambda c: (SPLITS.index(c.split), labels.index(c.label), str(c.path), c.start or 0))
+
+    index = DatasetIndex(root, layout, labels, clips, noise_files, split_source)
+    _check_nonempty(index, require_splits)
+    return index
+
+
+def _check_nonempty(index: DatasetIndex, require_splits: Sequence[str]) -> None:
+    counts = index.counts()
+    how = {
+        "lists": f"split by {VALIDATION_LIST} / {TESTING_LIST}",
+        "hash": "split by the Speech Commands speaker-hash rule",
+        "folders": "split by the msc-train / msc-val / msc-test folders",
+    }[index.split_source]
+    for label in index.labels:
+        if sum(counts[s][label] for s in SPLITS) == 0:
+            if label == SILENCE_LABEL:
+                why = f"no readable background noise in {index.root / BACKGROUND_NOISE_DIR}"
+            elif label == UNKNOWN_LABEL:
+                why = "no word folders besides the labels to sample unknown words from"
+            else:
+                where = index.root / label if index.layout == "speech-commands" else index.root
+                why = f"no audio files found for it in {where}"
+            raise DatasetError(f"class {label!r} is empty: {why}")
+    for split in require_splits:
+        if sum(counts[split].values()) == 0:
+            raise DatasetError(f"the {split} split of {index.root} is empty ({how})")
+        for label in index.labels:
+            if counts[split][label] == 0:
+                raise DatasetError(
+                    f"class {label!r} has no clips in the {split} split of {index.root} ({how})"
+                )
+
+
+# ------------------------------------------------------------------ decoding + cache
+@dataclass
+class SplitData:
+    """Decoded clips of one split: features (and audio) with integer labels.
+
+    ``features`` (n, frames, features) float32; ``labels`` (n,) int64 indices into
+    :attr:`DatasetIndex.labels`; ``audio`` (n, clip samples) float32 with
+    ``keep_audio=True``; ``clips`` the kept clips in the same order; ``skipped``
+    (relative path, reason) of files that could not be used; ``from_cache`` True when
+    nothing was decoded or computed; ``decoded`` the number of files decoded;
+    ``cache_key`` identifies the features (split files + frontend config).
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    audio: np.ndarray | None
+    clips: list[Clip]
+    skipped: list[tuple[str, str]]
+    from_cache: bool
+    decoded: int = 0
+    cache_key: str = ""
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+
+def default_cache_dir() -> Path:
+    """``kws_gui.paths.cache_dir() / "features"``."""
+    from kws_gui.paths import cache_dir
+
+    return cache_dir() / "features"
+
+
+def _hash_json(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _atomic_save(path: Path, write: Callable[[Any], None]) -> None:
+    """Write through ``write(fileobj)`` into a temporary file, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    try:
+        _atomic_save(path, lambda handle: np.save(handle, array, allow_pickle=False))
+    except OSError as exc:
+        log.warning("could not write cache file %s: %s", path, exc)
+
+
+def _save_json(path: Path, value: Any) -> None:
+    try:
+        _atomic_save(path, lambda handle: handle.write(json.dumps(value).encode("utf-8")))
+    except OSError as exc:
+        log.warning("could not write cache file %s: %s", path, exc)
+
+
+def _load_npy(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A cached float32 array of exactly ``shape``, or None (missing or corrupt)."""
+    if not path.is_file():
+        return None
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        log.warning("ignoring unreadable cache file %s: %s", path, exc)
+        return None
+    if array.dtype != np.float32 or array.shape != shape or not np.all(np.isfinite(array)):
+        log.warning("ignoring cache file %s: unexpected content", path)
+        return None
+    return array
+
+
+def _load_meta(path: Path, n_clips: int) -> dict[str, Any] | None:
+    """Which clips were kept/skipped, as written with the audio cache; None if unusable."""
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        kept = [int(i) for i in meta["kept"]]
+        skipped = [(str(a), str(b)) for a, b in meta["skipped"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable cache file %s: %s", path, exc)
+        return None
+    if meta.get("n_clips") != n_clips or any(not 0 <= i < n_clips for i in kept):
+        return None
+    return {"kept": kept, "skipped": skipped}
+
+
+def _decode_clips(
+    index: DatasetIndex,
+    clips: list[Clip],
+    sample_rate: int,
+    clip_samples: int,
+    progress: ProgressCallback | None,
+) -> tuple[np.ndarray, list[int], list[tuple[str, str]]]:
+    """Decode, pad/crop; returns (audio of kept clips, kept positions, skipped)."""
+    audio = np.zeros((len(clips), clip_samples), dtype=np.float32)
+    kept: list[int] = []
+    skipped: list[tuple[str, str]] = []
+    noise_cache: dict[Path, np.ndarray | AudioFileError] = {}
+    total = len(clips)
+    step = max(1, total // 200)
+    for i, clip in enumerate(clips):
+        try:
+            if clip.start is not None:  # a _silence_ window of background noise
+                if clip.path not in noise_cache:
+                    try:
+                        noise_cache[clip.path] = read_audio(clip.path, sample_rate)
+                    except (AudioFileError, OSError) as exc:
+                        noise_cache[clip.path] = AudioFileError(str(exc))
+                noise = noise_cache[clip.path]
+                if isinstance(noise, AudioFileError):
+                    raise noise
+                samples = noise[clip.start : clip.start + clip_samples] * np.float32(clip.gain)
+            else:
+                samples = read_audio(clip.path, sample_rate)
+            audio[len(kept)] = fit_to_length(samples, clip_samples)
+            kept.append(i)
+        except (AudioFileError, OSError, MemoryError) as exc:
+            reason = str(exc)
+            prefix = f"{clip.path.name}: "
+            skipped.append(
+                (index.relative(clip.path), reason[len(prefix) :] if reason.startswith(prefix) else reason)
+            )
+        if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
+            progress(i + 1, total)
+    return audio[: len(kept)].copy() if len(kept) < len(clips) else audio, kept, skipped
+
+
+def _check_loaded(index: DatasetIndex, split: str, clips: list[Clip], kept: list[int], skipped) -> None:
+    """Every class that had files in the split must keep at least one readable clip."""
+    if not kept:
+        raise DatasetError(
+            f"the {split} split of {index.root} has no readable audio: all {len(clips)} files were skipped"
+            + (f" (e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else "")
+        )
+    present = {clips[i].label for i in kept}
+    for label in index.labels:
+        if label not in present and any(c.label == label for c in clips):
+            raise DatasetError(f"class {label!r} has no readable audio in the {split} split of {index.root}")
+
+
+def load_split(
+    index: DatasetIndex,
+    split: str,
+    frontend_config: FrontendConfig,
+    cache_dir: str | Path | None = None,
+    keep_audio: bool = False,
+    progress: ProgressCallback | None = None,
+) -> SplitData:
+    """Decode a split and compute its features, reusing the on-disk cache.
+
+    Audio is decoded at ``frontend_config.sample_rate`` (resampled, mixed to mono) and
+    padded/cropped to ``frontend_config.clip_samples``. The decoded audio is cached
+    under a key of the split's :meth:`DatasetIndex.fingerprint`, the sample rate and the
+    clip length; the features additionally under ``frontend_config.to_dict()``.
+    ``from_cache`` is True when neither decoding nor feature computation was needed.
+    ``progress(done, total)`` is called while files are decoded. Skipped files are
+    listed in ``skipped``; an empty split or class raises :class:`DatasetError`.
+    """
+    clips = index.split(split)
+    if not clips:
+        raise DatasetError(f"the {split} split of {index.root} is empty")
+    sample_rate = int(frontend_config.sample_rate)
+    clip_samples = int(frontend_config.clip_samples)
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    audio_key = _hash_json(
+        {"v": CACHE_VERSION, "fp": index.fingerprint(split), "sr": sample_rate, "n": clip_samples}
+    )
+    feature_key = _hash_json({"audio": audio_key, "frontend": frontend_config.to_dict()})
+    audio_path = folder / f"audio-{audio_key}.npy"
+    meta_path = folder / f"audio-{audio_key}.json"
+    feature_path = folder / f"features-{feature_key}.npy"
+    feature_shape = tuple(frontend_config.feature_shape)
+
+    meta = _load_meta(meta_path, len(clips))
+    audio: np.ndarray | None = None
+    features: np.ndarray | None = None
+    decoded = 0
+    if meta is not None:
+        n_kept = len(meta["kept"])
+        features = _load_npy(feature_path, (n_kept, *feature_shape))
+        if keep_audio or features is None:
+            audio = _load_npy(audio_path, (n_kept, clip_samples))
+    if audio is None and (features is None or keep_audio):
+        audio, kept, skipped = _decode_clips(index, clips, sample_rate, clip_samples, progress)
+        decoded = len(clips)
+        meta = {"kept": kept, "skipped": skipped}
+        features = None
+        _save_npy(audio_path, audio)
+        _save_json(meta_path, {"n_clips": len(clips), "kept": kept, "skipped": [list(s) for s in skipped]})
+    elif progress is not None:
+        progress(len(clips), len(clips))
+    assert meta is not None
+    kept, skipped = meta["kept"], meta["skipped"]
+    _check_loaded(index, split, clips, kept, skipped)
+    computed = False
+    if features is None:
+        assert audio is not None
+        features = Frontend(frontend_config).batch_features(audio)
+        computed = True
+        _save_npy(feature_path, features)
+    kept_clips = [clips[i] for i in kept]
+    labels = np.array([index.label_index(c.label) for c in kept_clips], dtype=np.int64)
+    for path, reason in skipped:
+        log.info("skipped %s: %s", path, reason)
+    return SplitData(
+        features=features,
+        labels=labels,
+        audio=audio if keep_audio else None,
+        clips=kept_clips,
+        skipped=list(skipped),
+        from_cache=decoded == 0 and not computed,
+        decoded=decoded,
+        cache_key=feature_key,
+    )
+
+
+def load_background_noise(
+    index_or_files: DatasetIndex | Iterable[str | Path], sample_rate: int = 16000
+) -> list[np.ndarray]:
+    """Decode background-noise recordings (mono float32 at ``sample_rate``); unreadable ones are skipped."""
+    files = index_or_files.noise_files if isinstance(index_or_files, DatasetIndex) else index_or_files
+    out = []
+    for path in files:
+        try:
+            out.append(read_audio(path, sample_rate))
+        except (AudioFileError, OSError) as exc:
+            log.warning("skipping background noise %s: %s", path, exc)
+    return out
