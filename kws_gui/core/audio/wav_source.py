@@ -1,0 +1,110 @@
+"""An audio file played as if it came from a microphone, so demos and tests need no device."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, SampleCallback
+from kws_gui.core.audio_io import read_audio
+
+
+class WavFileSource(AudioSource):
+    """Delivers an audio file in ``block_s`` blocks, paced in real time (or as fast as possible).
+
+    The file is decoded (and resampled to 16 kHz) at construction, so an
+    unreadable file raises :class:`~kws_gui.core.audio_io.AudioFileError` before
+    anything changes. ``lead_silence_s``/``tail_silence_s`` pad the clip with
+    zeros (a one-second clip ends before a streaming detector has seen all of it).
+    With ``loop`` the clip (with its padding) repeats until :meth:`stop`.
+    With ``realtime=False`` blocks are delivered without waiting.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        loop: bool = False,
+        realtime: bool = True,
+        block_s: float = 0.02,
+        lead_silence_s: float = 0.0,
+        tail_silence_s: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if block_s <= 0 or lead_silence_s < 0 or tail_silence_s < 0:
+            raise ValueError("block_s must be positive and the silences non-negative")
+        self.path = Path(path)
+        audio = read_audio(self.path, SAMPLE_RATE)
+        self.samples = np.concatenate(
+            [
+                np.zeros(int(round(lead_silence_s * SAMPLE_RATE)), np.float32),
+                audio,
+                np.zeros(int(round(tail_silence_s * SAMPLE_RATE)), np.float32),
+            ]
+        )
+        self.loop = bool(loop)
+        self.realtime = bool(realtime)
+        self.block = max(1, int(round(block_s * SAMPLE_RATE)))
+        self.name = f"WAV: {self.path.name}" + (" (loop)" if self.loop else "")
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def duration_s(self) -> float:
+        """Length of one pass, padding included."""
+        return self.samples.size / SAMPLE_RATE
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, on_samples: SampleCallback) -> None:
+        """Start the playback thread from the beginning of the file."""
+        if self.is_running:
+            raise AudioSourceError(f"{self.name} is already running")
+        self._stop.clear()
+        self.finished = False
+        self.error = None
+        self._thread = threading.Thread(target=self._run, args=(on_samples,), name="wav-source", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the playback thread to end (end of file, error or stop); False on timeout."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.is_running
+
+    def stop(self) -> None:
+        """Stop the playback thread and wait for it."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _run(self, on_samples: SampleCallback) -> None:
+        t0 = time.monotonic()
+        delivered = 0
+        total = self.samples.size
+        pos = 0
+        try:
+            while not self._stop.is_set():
+                if pos >= total:
+                    if not self.loop:
+                        self.finished = True
+                        return
+                    pos = 0
+                block = self.samples[pos : pos + self.block]
+                pos += block.size
+                if self.realtime:
+                    # Deliver a block once it would have been recorded (no drift).
+                    due = t0 + (delivered + block.size) / SAMPLE_RATE
+                    delay = due - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        return
+                on_samples(block)
+                delivered += block.size
+        except Exception as exc:  # a failing consumer must not die silently
+            self.error = f"{self.name}: {exc}"

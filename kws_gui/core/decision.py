@@ -1,0 +1,176 @@
+"""Turning a stream of per-hop class probabilities into keyword detections.
+
+As the streaming KWS peers do it (TensorFlow's ``RecognizeCommands``, the Arm
+ML-KWS demos): every part configurable and testable with synthetic sequences.
+
+* **energy VAD gate** - when no hop of the window reaches ``vad_threshold_dbfs``
+  (:func:`peak_hop_dbfs`: the RMS level of its loudest hop) the window is not
+  classified; :meth:`DecisionMaker.skip` then feeds a zero posterior so the
+  smoothed scores decay instead of freezing. The loudest hop, not the whole
+  window's RMS, so that a short quiet word still opens the gate;
+* **posterior smoothing** - the mean of the posteriors of the last
+  ``smoothing_s`` seconds (``round(smoothing_s / hop_s)`` hops, at least one;
+  hops before the start count as zeros);
+* **threshold** - the best keyword's smoothed score must reach ``threshold``;
+* **suppression** - after a detection nothing is reported for ``suppression_s``
+  seconds of stream time (a refractory period, whatever the label), and the
+  label that fired must first fall back below the threshold before it can fire
+  again (re-arming): a word stays in the 1 s window longer than the
+  suppression time, and a model without a silence class keeps scoring it.
+
+Labels starting with ``_`` (``_silence_``, ``_unknown_``) are never reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Level reported for digital silence.
+SILENCE_DBFS = -120.0
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """Knobs of the decision logic."""
+
+    threshold: float = 0.7
+    smoothing_s: float = 0.3
+    suppression_s: float = 1.0
+    vad_enabled: bool = True
+    vad_threshold_dbfs: float = -45.0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "threshold": 0.0 <= self.threshold <= 1.0,
+            "smoothing_s": self.smoothing_s >= 0.0,
+            "suppression_s": self.suppression_s >= 0.0,
+            "vad_threshold_dbfs": self.vad_threshold_dbfs <= 0.0,
+        }
+        for name, ok in checks.items():
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or not ok:
+                raise ValueError(f"{name}: invalid value {value!r}")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected keyword.
+
+    ``time_s`` is stream time (seconds since the source started) at the end of
+    the window that triggered; ``wall_time`` is ``time.time()`` when it was decided.
+    """
+
+    label: str
+    score: float
+    time_s: float
+    wall_time: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain-JSON form (kws-listen --json)."""
+        return {
+            "label": self.label,
+            "score": round(float(self.score), 4),
+            "time_s": round(float(self.time_s), 3),
+            "wall_time": round(float(self.wall_time), 3),
+        }
+
+
+def rms_dbfs(samples: np.ndarray) -> float:
+    """RMS level of float samples in dB relative to full scale (1.0); silence -> -120."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.size == 0:
+        return SILENCE_DBFS
+    power = float(np.dot(x, x)) / x.size
+    if power <= 1e-12:
+        return SILENCE_DBFS
+    return max(10.0 * math.log10(power), SILENCE_DBFS)
+
+
+def peak_hop_dbfs(window: np.ndarray, hop: int) -> float:
+    """RMS level (dBFS) of the loudest ``hop``-sample segment of ``window`` (counted from its end)."""
+    x = np.asarray(window, dtype=np.float32)
+    hop = max(1, int(hop))
+    usable = (x.size // hop) * hop
+    if usable == 0:
+        return rms_dbfs(x)
+    segments = x[x.size - usable :].reshape(-1, hop)
+    power = float(np.max(np.einsum("ij,ij->i", segments, segments))) / hop
+    if power <= 1e-12:
+        return SILENCE_DBFS
+    return max(10.0 * math.log10(power), SILENCE_DBFS)
+
+
+class DecisionMaker:
+    """Smoothing, threshold and suppression for one model's labels at one hop size."""
+
+    def __init__(self, labels: Sequence[str], settings: DecisionSettings, hop_s: float) -> None:
+        if hop_s <= 0:
+            raise ValueError(f"hop_s must be positive, got {hop_s!r}")
+        self.labels = tuple(labels)
+        self.settings = settings
+        self.hop_s = float(hop_s)
+        self._keyword_mask = np.array([not label.startswith("_") for label in self.labels])
+        self._history: deque[np.ndarray] = deque(maxlen=self.smoothing_hops)
+        self.reset()
+
+    @property
+    def smoothing_hops(self) -> int:
+        """Number of posteriors averaged."""
+        return max(1, int(round(self.settings.smoothing_s / self.hop_s)))
+
+    @property
+    def smoothed(self) -> np.ndarray:
+        """Current smoothed posteriors (a copy)."""
+        return self._smoothed.copy()
+
+    def reset(self) -> None:
+        """Forget the history and the suppression state (e.g. a new source)."""
+        zeros = np.zeros(len(self.labels), dtype=np.float32)
+        self._history.clear()
+        self._history.extend([zeros] * self.smoothing_hops)  # a fresh start counts as silence
+        self._smoothed = zeros.copy()
+        self._last_detection_s: float | None = None
+        self._armed = np.ones(len(self.labels), dtype=bool)
+
+    def update(self, probs: np.ndarray, time_s: float, wall_time: float | None = None) -> Detection | None:
+        """Add one hop's posteriors; a :class:`Detection` when a keyword fires."""
+        p = np.asarray(probs, dtype=np.float32).reshape(-1)
+        if p.size != len(self.labels):
+            raise ValueError(f"expected {len(self.labels)} probabilities, got {p.size}")
+        self._push(p)
+        return self._decide(time_s, wall_time)
+
+    def skip(self, time_s: float) -> None:
+        """A hop without inference (VAD gate closed): smoothed scores decay toward zero."""
+        self._push(np.zeros(len(self.labels), dtype=np.float32))
+
+    def _push(self, p: np.ndarray) -> None:
+        self._history.append(p)
+        self._smoothed = np.mean(np.stack(self._history), axis=0).astype(np.float32)
+        # a label re-arms once its smoothed score is below the threshold again
+        self._armed |= self._smoothed < self.settings.threshold
+
+    def _decide(self, time_s: float, wall_time: float | None) -> Detection | None:
+        if not self._keyword_mask.any():
+            return None
+        scores = np.where(self._keyword_mask, self._smoothed, -1.0)
+        best = int(np.argmax(scores))
+        score = float(scores[best])
+        if score < self.settings.threshold or not self._armed[best]:
+            return None
+        if (
+            self._last_detection_s is not None
+            and time_s - self._last_detection_s < self.settings.suppression_s - 1e-9
+        ):
+            return None
+        self._last_detection_s = time_s
+        self._armed[best] = False
+        return Detection(
+            self.labels[best], score, float(time_s), time.time() if wall_time is None else wall_time
+        )

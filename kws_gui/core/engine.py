@@ -1,0 +1,447 @@
+"""The streaming keyword-spotting engine (Qt-free): ring buffer -> frontend -> model -> decisions.
+
+An :class:`~kws_gui.core.audio.AudioSource` writes blocks into :attr:`StreamingEngine.ring`
+(the only work done on the audio thread). A worker thread wakes on hop
+boundaries counted in *samples written*, not wall time, so a WAV delivered as
+fast as possible and a live microphone run the same code. At each boundary it
+takes the last window (the model's ``clip_duration_s``), and unless the energy
+gate finds silence (no hop of the window reaches the VAD threshold) runs the model's own frontend and interpreter, times both
+(``perf_counter_ns``), smooths the posteriors and decides.
+
+Times are stream times: seconds of audio since the current source started.
+The engine is thread-safe: model swaps and settings changes are handed over
+under a short lock and applied by the worker before its next hop, and
+:meth:`StreamingEngine.snapshot` copies the state other threads read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError
+from kws_gui.core.decision import DecisionMaker, DecisionSettings, Detection, peak_hop_dbfs, rms_dbfs
+from kws_gui.core.latency import LatencyStats, RollingLatency
+from kws_gui.core.model_file import KwsModel
+from kws_gui.core.ring_buffer import AudioRingBuffer
+
+#: A live source more than this far ahead of the worker makes it skip to the newest hop.
+MAX_REALTIME_LAG_S = 1.0
+_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Engine knobs. ``ring_seconds`` applies at construction only (widgets hold the ring)."""
+
+    hop_s: float = 0.1
+    decision: DecisionSettings = field(default_factory=DecisionSettings)
+    ring_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0.005 <= self.hop_s <= 2.0:
+            raise ValueError(f"hop_s must be between 0.005 and 2 s, got {self.hop_s!r}")
+        if self.ring_seconds < 2.0:
+            raise ValueError(f"ring_seconds must be at least 2 s, got {self.ring_seconds!r}")
+
+    @property
+    def hop_samples(self) -> int:
+        """Hop in samples at 16 kHz."""
+        return max(1, int(round(self.hop_s * SAMPLE_RATE)))
+
+
+@dataclass(frozen=True)
+class InferenceRecord:
+    """One hop: what the model said (zeros when the VAD gate skipped it) and what it cost."""
+
+    time_s: float
+    probs: np.ndarray
+    smoothed: np.ndarray
+    level_dbfs: float
+    preprocess_ns: int
+    inference_ns: int
+    vad_skipped: bool
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """A consistent copy of the engine state for a GUI timer or a script.
+
+    ``features`` are those of the last window that was classified (kept while
+    the VAD gate skips); ``level_dbfs`` is the RMS level of the last hop.
+    """
+
+    time_s: float
+    features: np.ndarray | None
+    probs: np.ndarray
+    smoothed: np.ndarray
+    level_dbfs: float
+    preprocess: LatencyStats
+    inference: LatencyStats
+    total: LatencyStats
+    inferences_per_s: float
+    inferences: int
+    vad_skips: int
+    overflows: int
+    source_name: str | None
+    source_running: bool
+    source_error: str | None
+    source_finished: bool
+    model_path: str
+    labels: tuple[str, ...]
+    runtime: str
+    settings: EngineSettings
+    dropped_hops: int = 0
+    error: str | None = None
+
+
+class StreamingEngine:
+    """Classifies the last window every hop and reports detections.
+
+    Typical use::
+
+        engine = StreamingEngine(KwsModel.load(path))
+        engine.add_detection_listener(print)
+        engine.start()
+        engine.set_source(WavFileSource("yes.wav", tail_silence_s=1.0))
+        engine.wait_for_source_end()
+        engine.stop()
+    """
+
+    def __init__(self, model: KwsModel, settings: EngineSettings | None = None) -> None:
+        self._settings = settings or EngineSettings()
+        self.ring = AudioRingBuffer(int(round(self._settings.ring_seconds * SAMPLE_RATE)))
+        self._lock = threading.Lock()  # guards every field read by other threads
+        self._source_lock = threading.Lock()  # serialises set_source / stop
+        self._progress = threading.Condition(threading.Lock())
+        self._model = model
+        self._decision = DecisionMaker(model.labels, self._settings.decision, self._settings.hop_s)
+        self._pending_model: KwsModel | None = None
+        self._pending_settings: EngineSettings | None = None
+        self._pending_reset: int | None = None
+        self._source: AudioSource | None = None
+        self._source_start = 0
+        self._next_boundary = self._settings.hop_samples
+        self._running = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._source_done = threading.Event()
+        self._listeners: list[Callable[[Detection], None]] = []
+        self._detections: deque[Detection] = deque(maxlen=1000)
+        self._records: deque[InferenceRecord] = deque(maxlen=1000)
+        self._infer_times: deque[float] = deque(maxlen=50)
+        self._preprocess = RollingLatency()
+        self._inference = RollingLatency()
+        self._total = RollingLatency()
+        self._zeros = np.zeros(len(model.labels), dtype=np.float32)
+        self._time_s = 0.0
+        self._features: np.ndarray | None = None
+        self._probs = self._zeros
+        self._smoothed = self._zeros
+        self._level = -120.0
+        self._inferences = 0
+        self._vad_skips = 0
+        self._dropped_hops = 0
+        self._error: str | None = None
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def model(self) -> KwsModel:
+        """The model in use, or the one handed to :meth:`swap_model` and used from the next hop."""
+        with self._lock:
+            return self._pending_model or self._model
+
+    @property
+    def settings(self) -> EngineSettings:
+        """Settings in use (or about to be applied)."""
+        with self._lock:
+            return self._pending_settings or self._settings
+
+    @property
+    def source(self) -> AudioSource | None:
+        """The current audio source."""
+        with self._lock:
+            return self._source
+
+    def start(self) -> None:
+        """Start the worker thread (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._running.set()
+        self._thread = threading.Thread(target=self._run, name="kws-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the current source and the worker thread; :meth:`start` resumes the worker."""
+        self._running.clear()
+        with self._progress:
+            self._progress.notify_all()
+        with self._source_lock:
+            source = self._source
+            if source is not None:
+                source.stop()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def set_source(self, source: AudioSource | None) -> None:
+        """Stop the old source and start ``source``; the worker and the ring continue.
+
+        If ``source.start`` raises :class:`AudioSourceError`, the previous source
+        is restarted (when it had been running without error) and the error re-raised.
+        """
+        with self._source_lock:
+            old = self._source
+            old_was_fine = old is not None and old.is_running and old.error is None
+            if old is not None:
+                old.stop()
+            try:
+                self._attach(source)
+            except AudioSourceError:
+                if old is not None and old_was_fine:
+                    try:
+                        self._attach(old)
+                    except AudioSourceError:
+                        self._attach(None)
+                else:
+                    self._attach(None)
+                raise
+
+    def swap_model(self, model: KwsModel) -> None:
+        """Use ``model`` from the next hop on; returns at once, audio keeps flowing."""
+        with self._lock:
+            self._pending_model = model
+
+    def update_settings(self, settings: EngineSettings) -> None:
+        """Apply new hop/decision settings from the next hop on (``ring_seconds`` is ignored)."""
+        with self._lock:
+            self._pending_settings = settings
+
+    def add_detection_listener(self, callback: Callable[[Detection], None]) -> None:
+        """Call ``callback(detection)`` from the worker thread for every detection."""
+        with self._lock:
+            self._listeners.append(callback)
+
+    def drain_detections(self) -> list[Detection]:
+        """Detections since the last call (oldest first)."""
+        with self._lock:
+            items = list(self._detections)
+            self._detections.clear()
+        return items
+
+    def recent_records(self, n: int = 100) -> list[InferenceRecord]:
+        """The last ``n`` hops, oldest first."""
+        with self._lock:
+            records = list(self._records)
+        return records[-n:] if n > 0 else []
+
+    def wait_for_source_end(self, timeout: float | None = None) -> bool:
+        """Block until a finished (non-looping WAV) source has been fully processed."""
+        return self._source_done.wait(timeout)
+
+    def snapshot(self) -> EngineSnapshot:
+        """A copy of the state for display; cheap and thread-safe."""
+        with self._lock:
+            source = self._source
+            model = self._model
+            settings = self._pending_settings or self._settings
+            times = list(self._infer_times)
+            state = (
+                self._time_s,
+                self._features,
+                self._probs,
+                self._smoothed,
+                self._level,
+                self._inferences,
+                self._vad_skips,
+                self._dropped_hops,
+                self._error,
+            )
+        time_s, features, probs, smoothed, level, inferences, skips, dropped, error = state
+        rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+        return EngineSnapshot(
+            time_s=time_s,
+            features=features,
+            probs=probs,
+            smoothed=smoothed,
+            level_dbfs=level,
+            preprocess=self._preprocess.stats(),
+            inference=self._inference.stats(),
+            total=self._total.stats(),
+            inferences_per_s=rate,
+            inferences=inferences,
+            vad_skips=skips,
+            overflows=source.overflows if source is not None else 0,
+            source_name=source.name if source is not None else None,
+            source_running=bool(source is not None and source.is_running),
+            source_error=source.error if source is not None else None,
+            source_finished=bool(source is not None and source.finished),
+            model_path=model.path,
+            labels=tuple(model.labels),
+            runtime=model.runtime.name,
+            settings=settings,
+            dropped_hops=dropped,
+            error=error,
+        )
+
+    # ------------------------------------------------------------------ sources
+    def _attach(self, source: AudioSource | None) -> None:
+        start = self.ring.total_written
+        with self._lock:
+            self._source = source
+            self._pending_reset = start
+            self._source_done.clear()
+        if source is None:
+            return
+        if source.realtime:
+            callback = self.ring.write
+        else:
+
+            def callback(samples: np.ndarray) -> None:
+                self.ring.write(samples)
+                self._hold_back(source)
+
+        source.start(callback)
+
+    def _hold_back(self, source: AudioSource) -> None:
+        """Back-pressure for non-realtime sources: wait while the worker is far behind."""
+        limit = self.ring.capacity // 2
+        with self._progress:
+            while (
+                self._running.is_set()
+                and self._source is source
+                and self.ring.total_written - self._next_boundary > limit
+            ):
+                self._progress.wait(_POLL_S)
+
+    # ------------------------------------------------------------------ worker
+    def _run(self) -> None:
+        while self._running.is_set():
+            self._apply_pending()
+            boundary = self._next_boundary
+            if not self.ring.wait_until(boundary, _POLL_S):
+                self._check_source_end()
+                continue
+            with self._lock:
+                if (
+                    self._pending_reset is not None
+                    or self._pending_model is not None
+                    or self._pending_settings is not None
+                ):
+                    continue  # apply first, then process with the new state
+                source = self._source
+            hop = self._settings.hop_samples
+            lag = self.ring.total_written - boundary
+            if source is not None and source.realtime and lag > MAX_REALTIME_LAG_S * SAMPLE_RATE:
+                skipped = lag // hop
+                boundary += skipped * hop
+                with self._lock:
+                    self._dropped_hops += int(skipped)
+            self._process(boundary)
+            with self._progress:
+                self._next_boundary = boundary + hop
+                self._progress.notify_all()
+            self._check_source_end()
+
+    def _check_source_end(self) -> None:
+        source = self._source
+        if (
+            source is not None
+            and source.finished
+            and self._pending_reset is None
+            and self.ring.total_written < self._next_boundary
+        ):
+            self._source_done.set()
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            model, self._pending_model = self._pending_model, None
+            settings, self._pending_settings = self._pending_settings, None
+            reset, self._pending_reset = self._pending_reset, None
+            if model is not None:
+                self._model = model
+                self._zeros = np.zeros(len(model.labels), dtype=np.float32)
+                self._probs = self._smoothed = self._zeros
+                self._features = None
+                self._error = None
+            if settings is not None:
+                old_hop = self._settings.hop_samples
+                self._settings = dataclasses.replace(settings, ring_seconds=self._settings.ring_seconds)
+                if reset is None:
+                    self._next_boundary += self._settings.hop_samples - old_hop
+            if model is not None or settings is not None or reset is not None:
+                self._decision = DecisionMaker(
+                    self._model.labels, self._settings.decision, self._settings.hop_s
+                )
+            if reset is not None:
+                self._source_start = reset
+                self._next_boundary = reset + self._settings.hop_samples
+        if model is not None:
+            for stats in (self._preprocess, self._inference, self._total):
+                stats.reset()
+
+    def _process(self, boundary: int) -> None:
+        """Classify the window ending at ``boundary`` and decide."""
+        t0 = time.perf_counter_ns()
+        model = self._model
+        n = model.frontend_config.clip_samples
+        window = self.ring.window(boundary, n)
+        before_source = self._source_start - (boundary - n)
+        if before_source > 0:  # audio of a previous source is not this stream's
+            window[: min(before_source, n)] = 0.0
+        time_s = (boundary - self._source_start) / SAMPLE_RATE
+        hop = self._settings.hop_samples
+        level = rms_dbfs(window[-hop:])
+        decision_settings = self._settings.decision
+        skipped = (
+            decision_settings.vad_enabled
+            and peak_hop_dbfs(window, hop) < decision_settings.vad_threshold_dbfs
+        )
+        detection = None
+        features = None
+        pre_ns = inf_ns = 0
+        error = None
+        if skipped:
+            probs = self._zeros
+            self._decision.skip(time_s)
+        else:
+            try:
+                features, probs, pre_ns, inf_ns = model.predict_window(window)
+                detection = self._decision.update(probs, time_s)
+            except Exception as exc:  # a model that fails at run time: report, keep running
+                error = f"inference failed: {exc}"
+                probs = self._zeros
+                self._decision.skip(time_s)
+        total_ns = time.perf_counter_ns() - t0
+        smoothed = self._decision.smoothed
+        record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped)
+        if not skipped and error is None:
+            self._preprocess.add(pre_ns)
+            self._inference.add(inf_ns)
+            self._total.add(total_ns)
+        with self._lock:
+            self._time_s = time_s
+            self._probs = probs
+            self._smoothed = smoothed
+            self._level = level
+            self._records.append(record)
+            if features is not None:
+                self._features = features
+                self._inferences += 1
+                self._infer_times.append(time.monotonic())
+            if skipped:
+                self._vad_skips += 1
+            if error is not None:
+                self._error = error
+            if detection is not None:
+                self._detections.append(detection)
+            listeners = list(self._listeners) if detection is not None else []
+        for listener in listeners:
+            with contextlib.suppress(Exception):  # a broken listener must not stop detection
+                listener(detection)

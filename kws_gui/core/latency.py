@@ -1,0 +1,57 @@
+"""Rolling latency statistics over the last N measurements (nanoseconds in, microseconds out)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Summary of recent durations, in microseconds; ``count`` is the number measured in total."""
+
+    last_us: float = 0.0
+    median_us: float = 0.0
+    p95_us: float = 0.0
+    count: int = 0
+
+    def describe(self) -> str:
+        """One line for people, e.g. ``median 812 us, p95 1020 us (n=300)``."""
+        return f"median {self.median_us:.0f} us, p95 {self.p95_us:.0f} us (n={self.count})"
+
+
+class RollingLatency:
+    """Keeps the last ``window`` durations; thread-safe (one writer, any readers)."""
+
+    def __init__(self, window: int = 200) -> None:
+        if int(window) <= 0:
+            raise ValueError(f"window must be positive, got {window!r}")
+        self._values: deque[int] = deque(maxlen=int(window))
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self, ns: int) -> None:
+        """Record one duration in nanoseconds."""
+        with self._lock:
+            self._values.append(int(ns))
+            self._count += 1
+
+    def reset(self) -> None:
+        """Forget every measurement."""
+        with self._lock:
+            self._values.clear()
+            self._count = 0
+
+    def stats(self) -> LatencyStats:
+        """Last, median and 95th percentile of the window, in microseconds."""
+        with self._lock:
+            if not self._values:
+                return LatencyStats()
+            values = np.fromiter(self._values, dtype=np.float64, count=len(self._values))
+            last = self._values[-1]
+            count = self._count
+        median, p95 = np.percentile(values, [50, 95])
+        return LatencyStats(last / 1e3, float(median) / 1e3, float(p95) / 1e3, count)

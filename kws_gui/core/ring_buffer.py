@@ -1,0 +1,100 @@
+"""A thread-safe ring buffer of float32 audio samples, addressed by absolute position.
+
+The audio thread calls :meth:`AudioRingBuffer.write` (one copy under a short lock,
+no allocation); readers ask for the last ``n`` samples, for the samples written
+since a position they remember, or for the window ending at a given absolute
+position. Positions count every sample ever written, so they double as a stream
+clock (``position / sample_rate`` seconds).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class AudioRingBuffer:
+    """Fixed-capacity circular buffer of mono float32 samples."""
+
+    def __init__(self, capacity: int) -> None:
+        if int(capacity) <= 0:
+            raise ValueError(f"capacity must be positive, got {capacity!r}")
+        self.capacity = int(capacity)
+        self._data = np.zeros(self.capacity, dtype=np.float32)
+        self._total = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    # ------------------------------------------------------------------ writing
+    def write(self, samples: np.ndarray) -> None:
+        """Append samples (any shape is flattened; the last ``capacity`` are kept)."""
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        n = x.size
+        if n == 0:
+            return
+        if n > self.capacity:
+            skipped = n - self.capacity
+            x = x[skipped:]
+        else:
+            skipped = 0
+        with self._cond:
+            start = (self._total + skipped) % self.capacity
+            first = min(x.size, self.capacity - start)
+            self._data[start : start + first] = x[:first]
+            if first < x.size:
+                self._data[: x.size - first] = x[first:]
+            self._total += n
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def total_written(self) -> int:
+        """Samples written since creation (the absolute write position)."""
+        return self._total
+
+    def latest(self, n: int) -> np.ndarray:
+        """The last ``n`` samples (zeros where nothing was written yet)."""
+        with self._cond:
+            return self._window_locked(self._total, n)
+
+    def window(self, end: int, n: int) -> np.ndarray:
+        """The ``n`` samples ending at absolute position ``end`` (exclusive).
+
+        Positions not written yet, before the start, or already overwritten read
+        as zeros, so the result always has ``n`` samples.
+        """
+        with self._cond:
+            return self._window_locked(end, n)
+
+    def read_since(self, position: int) -> tuple[np.ndarray, int]:
+        """Samples written after absolute ``position`` (at most ``capacity``), and the new position."""
+        with self._cond:
+            total = self._total
+            n = min(max(total - int(position), 0), self.capacity)
+            return self._window_locked(total, n), total
+
+    def wait_until(self, position: int, timeout: float | None = None) -> bool:
+        """Block until ``total_written >= position``; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._total >= position, timeout)
+
+    def _window_locked(self, end: int, n: int) -> np.ndarray:
+        n = int(n)
+        out = np.zeros(max(n, 0), dtype=np.float32)
+        if n <= 0:
+            return out
+        end = int(end)
+        start = end - n
+        # Valid absolute positions: [max(0, total - capacity), total).
+        lo = max(start, 0, self._total - self.capacity)
+        hi = min(end, self._total)
+        if hi <= lo:
+            return out
+        a = lo % self.capacity
+        count = hi - lo
+        first = min(count, self.capacity - a)
+        dst = lo - start
+        out[dst : dst + first] = self._data[a : a + first]
+        if first < count:
+            out[dst + first : dst + count] = self._data[: count - first]
+        return out

@@ -1,0 +1,267 @@
+"""kws-listen: the streaming engine without Qt, for a Pi without a display and for scripts.
+
+    kws-listen [--model M] [--device D | --wav FILE] [--json] [--threshold T] [--hop S]
+               [--smoothing S] [--suppression S] [--no-vad] [--loop] [--fast] [--list-devices]
+
+Detections go to stdout, one line each (with ``--json`` one JSON object per line:
+``{"event": "detection", "label", "score", "time_s", "wall_time"}``); latency
+statistics are printed at the end (``"event": "stats"``). Progress and problems
+go to stderr. It ends cleanly on Ctrl-C (or SIGTERM) and at the end of a WAV.
+If the microphone disappears, it says so and reopens it when it comes back.
+Exit codes: 0 done, 1 no microphone / device error, 2 bad arguments, model or WAV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from kws_gui.core.audio import (
+    AudioFileError,
+    AudioSource,
+    AudioSourceError,
+    MicrophoneSource,
+    WavFileSource,
+    list_input_devices,
+    portaudio_status,
+)
+from kws_gui.core.decision import DecisionSettings, Detection
+from kws_gui.core.engine import EngineSettings, EngineSnapshot, StreamingEngine
+from kws_gui.core.model_file import KwsModel, ModelFileError
+from kws_gui.paths import DEFAULT_MODEL
+
+#: Seconds between attempts to reopen a microphone that went away.
+REOPEN_INTERVAL_S = 2.0
+#: How long to wait for the first samples before saying "listening" anyway.
+FIRST_AUDIO_TIMEOUT_S = 5.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    defaults = DecisionSettings()
+    p = argparse.ArgumentParser(
+        prog="kws-listen",
+        description="Detect keywords from a microphone or a WAV file and print them.",
+    )
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model file (.tflite with kws_gui metadata)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--device", help="input device: index or part of its name (default: system default)")
+    src.add_argument("--wav", help="audio file to play through the engine instead of a microphone")
+    p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--threshold", type=float, default=defaults.threshold, help="smoothed score to detect")
+    p.add_argument("--hop", type=float, default=EngineSettings().hop_s, help="seconds between inferences")
+    p.add_argument(
+        "--smoothing", type=float, default=defaults.smoothing_s, help="posterior smoothing window, s"
+    )
+    p.add_argument("--suppression", type=float, default=defaults.suppression_s, help="refractory time, s")
+    p.add_argument("--no-vad", action="store_true", help="run inference on silence too")
+    p.add_argument(
+        "--vad-dbfs", type=float, default=defaults.vad_threshold_dbfs, help="energy gate threshold, dBFS"
+    )
+    p.add_argument("--loop", action="store_true", help="repeat the WAV until Ctrl-C")
+    p.add_argument("--fast", action="store_true", help="do not pace the WAV in real time (scripts)")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    return p
+
+
+class _Printer:
+    """Writes detections and statistics as text or JSON lines (thread-safe)."""
+
+    def __init__(self, as_json: bool, out: TextIO) -> None:
+        self.as_json = as_json
+        self.out = out
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def detection(self, det: Detection) -> None:
+        with self._lock:
+            self.count += 1
+            if self.as_json:
+                line = json.dumps({"event": "detection", **det.as_dict()})
+            else:
+                line = f"{det.time_s:8.2f} s  {det.label:<12} score {det.score:.2f}"
+            print(line, file=self.out, flush=True)
+
+    def stats(self, snap: EngineSnapshot) -> None:
+        data = {
+            "event": "stats",
+            "detections": self.count,
+            "inferences": snap.inferences,
+            "vad_skips": snap.vad_skips,
+            "dropped_hops": snap.dropped_hops,
+            "overflows": snap.overflows,
+            "stream_s": round(snap.time_s, 3),
+            "runtime": snap.runtime,
+        }
+        for name, st in (
+            ("preprocess", snap.preprocess),
+            ("inference", snap.inference),
+            ("total", snap.total),
+        ):
+            data[f"{name}_median_us"] = round(st.median_us, 1)
+            data[f"{name}_p95_us"] = round(st.p95_us, 1)
+        with self._lock:
+            if self.as_json:
+                print(json.dumps(data), file=self.out, flush=True)
+            else:
+                print(
+                    f"{self.count} detection(s) in {snap.time_s:.1f} s of audio; "
+                    f"{snap.inferences} inferences, {snap.vad_skips} skipped as silence\n"
+                    f"  preprocessing {snap.preprocess.describe()}\n"
+                    f"  inference     {snap.inference.describe()} ({snap.runtime})\n"
+                    f"  per hop       {snap.total.describe()}",
+                    file=self.out,
+                    flush=True,
+                )
+
+
+def _err(message: str) -> None:
+    print(f"kws-listen: {message}", file=sys.stderr, flush=True)
+
+
+def _list_devices(as_json: bool) -> int:
+    status = portaudio_status()
+    devices = list_input_devices()
+    if not devices:
+        _err(status.message)
+        return 1
+    for d in devices:
+        if as_json:
+            print(json.dumps({"event": "device", **d.__dict__}), flush=True)
+        else:
+            print(f"{d.index:3d}  {d.label()}", flush=True)
+    return 0
+
+
+def _parse_device(value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    return int(value) if value.strip().isdigit() else value
+
+
+def _settings(args: argparse.Namespace) -> EngineSettings:
+    decision = DecisionSettings(
+        threshold=args.threshold,
+        smoothing_s=args.smoothing,
+        suppression_s=args.suppression,
+        vad_enabled=not args.no_vad,
+        vad_threshold_dbfs=args.vad_dbfs,
+    )
+    return EngineSettings(hop_s=args.hop, decision=decision)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``kws-listen``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.list_devices:
+        return _list_devices(args.json)
+    try:
+        settings = _settings(args)
+    except ValueError as exc:
+        _err(f"bad setting: {exc}")
+        return 2
+    try:
+        model = KwsModel.load(args.model)
+    except ModelFileError as exc:
+        _err(f"cannot use model {args.model}: {exc}")
+        return 2
+
+    source: AudioSource
+    device = _parse_device(args.device)
+    if args.wav:
+        try:
+            source = WavFileSource(
+                args.wav,
+                loop=args.loop,
+                realtime=not args.fast,
+                tail_silence_s=model.frontend_config.clip_duration_s,
+            )
+        except (AudioFileError, ValueError) as exc:
+            _err(str(exc))
+            return 2
+    else:
+        status = portaudio_status()
+        if not status.available:
+            _err(status.message + " (or use --wav FILE)")
+            return 1
+        source = MicrophoneSource(device)
+
+    printer = _Printer(args.json, sys.stdout)
+    engine = StreamingEngine(model, settings)
+    engine.add_detection_listener(printer.detection)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGINT, signal.SIGTERM) if in_main_thread else ()
+    previous = {s: signal.signal(s, on_signal) for s in signals}
+    try:
+        engine.start()
+        try:
+            engine.set_source(source)
+        except AudioSourceError as exc:
+            _err(str(exc))
+            return 1
+        # "listening" means audio arrives (a device may take a second or two to start)
+        if not engine.ring.wait_until(1, FIRST_AUDIO_TIMEOUT_S):
+            _err(f"no audio from {source.name} after {FIRST_AUDIO_TIMEOUT_S:.0f} s; still waiting")
+        _err(
+            f"listening: {source.name}; model {model.path} ({', '.join(model.labels)}; {model.runtime.name}). "
+            + ("Ctrl-C to stop." if not args.wav or args.loop else "")
+        )
+        _wait(engine, source, device, args.duration, stop)
+    finally:
+        engine.stop()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    printer.stats(engine.snapshot())
+    return 0
+
+
+def _wait(
+    engine: StreamingEngine,
+    source: AudioSource,
+    device: int | str | None,
+    duration: float | None,
+    stop: threading.Event,
+) -> None:
+    """Until Ctrl-C, the end of the WAV or ``duration``; reopens a lost microphone."""
+    t_end = None if duration is None else time.monotonic() + duration
+    reported: str | None = None
+    next_reopen = 0.0
+    while not stop.is_set():
+        if engine.wait_for_source_end(0.1):
+            return
+        if t_end is not None and time.monotonic() >= t_end:
+            return
+        current = engine.source
+        error = current.error if current is not None else None
+        if error and isinstance(current, MicrophoneSource) and time.monotonic() >= next_reopen:
+            if error != reported:
+                _err(f"{error}; trying to reopen every {REOPEN_INTERVAL_S:.0f} s")
+                reported = error
+            next_reopen = time.monotonic() + REOPEN_INTERVAL_S
+            try:
+                engine.set_source(None)  # close the lost stream, so PortAudio can re-scan
+                list_input_devices(refresh=True)
+                engine.set_source(MicrophoneSource(device))
+                _err(f"reopened: {engine.source.name if engine.source else '?'}")
+                reported = None
+            except AudioSourceError:
+                pass
+        elif error and not isinstance(current, MicrophoneSource):
+            _err(error)
+            return
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Fixtures for the streaming tests: a stub model, tiny generated WAVs, a fake sounddevice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import soundfile
+
+from kws_gui.core.frontend import DS_CNN, Frontend
+
+SR = 16000
+
+
+class StubModel:
+    """Duck-types :class:`KwsModel` for engine tests without a model file.
+
+    ``probs[0]`` (``labels[0]``) is 1 when the last ``react_s`` of the window
+    holds a tone louder than -30 dBFS, else ``probs[1]`` is 1: a keyword that is
+    "heard" exactly where the test put a burst.
+    """
+
+    def __init__(
+        self, labels: tuple[str, ...] = ("yes", "no"), react_s: float = 0.3, path: str = "stub"
+    ) -> None:
+        self.labels = labels
+        self.path = path
+        self.frontend_config = DS_CNN
+        self.frontend = Frontend(DS_CNN)
+        self.runtime = SimpleNamespace(name="stub")
+        self.react = int(react_s * SR)
+        self.calls = 0
+
+    def predict_window(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+        t0 = time.perf_counter_ns()
+        features = self.frontend.window_features(window)
+        t1 = time.perf_counter_ns()
+        self.calls += 1
+        assert window.shape == (DS_CNN.clip_samples,)
+        tail = window[-self.react :]
+        loud = float(np.sqrt(np.mean(tail**2))) > 10 ** (-30 / 20)
+        probs = np.zeros(len(self.labels), np.float32)
+        probs[0 if loud else 1] = 1.0
+        return features, probs, t1 - t0, time.perf_counter_ns() - t1
+
+
+@pytest.fixture
+def stub_model() -> StubModel:
+    return StubModel()
+
+
+def tone(seconds: float, amplitude: float = 0.5, freq: float = 440.0) -> np.ndarray:
+    """A sine burst."""
+    t = np.arange(int(round(seconds * SR))) / SR
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(round(seconds * SR)), np.float32)
+
+
+@pytest.fixture
+def write_wav(tmp_path: Path) -> Callable[..., Path]:
+    """``write_wav(samples, name="x.wav", rate=16000)`` -> path of a 16-bit WAV."""
+
+    def write(samples: np.ndarray, name: str = "clip.wav", rate: int = SR) -> Path:
+        path = tmp_path / name
+        soundfile.write(str(path), np.asarray(samples, np.float32), rate, subtype="PCM_16")
+        return path
+
+    return write
+
+
+# ------------------------------------------------------------------ fake sounddevice
+@dataclass
+class FakeStatus:
+    input_overflow: bool = False
+
+
+class FakeInputStream:
+    """Records how it was opened; the test drives ``callback``/``finished_callback`` itself."""
+
+    instances: list[FakeInputStream] = []
+
+    def __init__(self, samplerate, blocksize, device, channels, dtype, callback, finished_callback):
+        self.samplerate = samplerate
+        self.blocksize = blocksize
+        self.device = device
+        self.callback = callback
+        self.finished_callback = finished_callback
+        self.active = False
+        self.closed = False
+        FakeInputStream.instances.append(self)
+
+    def start(self):
+        self.active = True
+
+    def stop(self):
+        was_active, self.active = self.active, False
+        if was_active:
+            self.finished_callback()
+
+    def close(self):
+        self.closed = True
+
+    def feed(self, mono: np.ndarray, overflow: bool = False) -> None:
+        """Deliver one block as PortAudio would (frames x channels)."""
+        self.callback(mono.reshape(-1, 1).astype(np.float32), mono.size, None, FakeStatus(overflow))
+
+    def vanish(self) -> None:
+        """The device disappears: PortAudio ends the stream on its own."""
+        self.active = False
+        self.finished_callback()
+
+
+def make_fake_sounddevice(native_rate: int | None = None) -> SimpleNamespace:
+    """A stand-in for the sounddevice module: one output-only and two input devices.
+
+    ``native_rate`` set: the device refuses 16 kHz and opens at that rate.
+    """
+    FakeInputStream.instances = []
+    devices = [
+        {"name": "HDMI out", "hostapi": 0, "max_input_channels": 0, "default_samplerate": 48000.0},
+        {
+            "name": "USB mic",
+            "hostapi": 0,
+            "max_input_channels": 1,
+            "default_samplerate": float(native_rate or 48000),
+        },
+        {"name": "pulse", "hostapi": 1, "max_input_channels": 32, "default_samplerate": 44100.0},
+    ]
+
+    def query_devices(device=None, kind=None):
+        if device is None and kind is None:
+            return devices
+        if device is None:
+            return devices[2]
+        if isinstance(device, int):
+            if not 0 <= device < len(devices) or devices[device]["max_input_channels"] == 0:
+                raise ValueError(f"no input device {device}")
+            return devices[device]
+        for d in devices:
+            if device in d["name"] and d["max_input_channels"]:
+                return d
+        raise ValueError(f"No input device matching {device!r}")
+
+    def check_input_settings(device=None, channels=None, dtype=None, samplerate=None):
+        info = query_devices(device, "input")
+        if native_rate is not None and info["name"] == "USB mic" and samplerate != native_rate:
+            raise ValueError("Invalid sample rate")
+
+    return SimpleNamespace(
+        query_devices=query_devices,
+        query_hostapis=lambda: [{"name": "ALSA"}, {"name": "PulseAudio"}],
+        default=SimpleNamespace(device=[2, 0]),
+        check_input_settings=check_input_settings,
+        InputStream=FakeInputStream,
+        _terminate=lambda: None,
+        _initialize=lambda: None,
+    )
+
+
+@pytest.fixture
+def fake_sounddevice(monkeypatch: pytest.MonkeyPatch) -> Callable[..., SimpleNamespace]:
+    """``fake_sounddevice(native_rate=None)`` installs a fake sounddevice module and returns it."""
+    from kws_gui.core.audio import microphone
+
+    def install(native_rate: int | None = None) -> SimpleNamespace:
+        fake = make_fake_sounddevice(native_rate)
+        monkeypatch.setattr(microphone, "_sounddevice", lambda: fake)
+        return fake
+
+    return install
+
+
+@pytest.fixture
+def no_portaudio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import sounddevice`` raises OSError as it does when libportaudio2 is not installed."""
+    import importlib.abc
+    import sys
+
+    class _Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Blocker(), *sys.meta_path])

@@ -1,0 +1,140 @@
+"""DecisionMaker with synthetic probability sequences; rms_dbfs; rolling latency stats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kws_gui.core.decision import SILENCE_DBFS, DecisionMaker, DecisionSettings, rms_dbfs
+from kws_gui.core.latency import RollingLatency
+
+HOP = 0.1
+
+
+def run(maker: DecisionMaker, sequence: list[list[float]]) -> list[tuple[float, str, float]]:
+    """Feed one posterior per hop (None = VAD skip); (time, label, score) of each detection."""
+    out = []
+    for i, p in enumerate(sequence):
+        t = round((i + 1) * HOP, 3)
+        if p is None:
+            maker.skip(t)
+            continue
+        det = maker.update(np.array(p, np.float32), t, wall_time=0.0)
+        if det is not None:
+            out.append((det.time_s, det.label, det.score))
+    return out
+
+
+def test_threshold_without_smoothing_fires_on_the_first_hop_over_it() -> None:
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.8, smoothing_s=0.0), HOP)
+    dets = run(maker, [[0.5, 0.5], [0.79, 0.21], [0.81, 0.19]])
+    assert [(t, label) for t, label, _ in dets] == [(0.3, "yes")]
+    assert dets[0][2] == pytest.approx(0.81)
+
+
+def test_smoothing_averages_the_last_window_and_delays_the_decision() -> None:
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.7, smoothing_s=0.3), HOP)
+    assert maker.smoothing_hops == 3
+    # one spike of 1.0 among zeros never reaches 0.7 after averaging over 3 hops
+    assert run(maker, [[0, 1], [1, 0], [0, 1], [0, 1]]) == []
+    maker.reset()
+    dets = run(maker, [[0, 1], [1, 0], [1, 0], [1, 0]])
+    assert [(t, label) for t, label, _ in dets] == [(0.4, "yes")]  # mean of 3 ones, not before
+    np.testing.assert_allclose(maker.smoothed, [1.0, 0.0])
+
+
+def test_suppression_blocks_detections_for_the_refractory_time() -> None:
+    settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=1.0)
+    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    dets = run(maker, [[1, 0], [0, 0]] * 12)  # "yes" every other hop, re-armed in between
+    assert [t for t, _, _ in dets] == pytest.approx([0.1, 1.1, 2.1])
+    maker = DecisionMaker(
+        ("yes", "no"), DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.0), HOP
+    )
+    assert len(run(maker, [[1, 0], [0, 0]] * 5)) == 5
+
+
+def test_a_label_fires_again_only_after_falling_below_the_threshold() -> None:
+    settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.2)
+    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    # a word scoring high for 1.5 s is one detection, however short the suppression;
+    # after a dip (here a VAD skip) the label is armed again
+    dets = run(maker, [[1, 0]] * 15 + [None, [1, 0]])
+    assert [t for t, _, _ in dets] == pytest.approx([0.1, 1.7])
+
+
+def test_suppression_applies_across_labels() -> None:
+    settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.5)
+    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    dets = run(maker, [[1, 0], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]])
+    assert [(t, label) for t, label, _ in dets] == [(0.1, "yes"), (0.6, "no")]
+
+
+def test_labels_starting_with_underscore_are_never_reported() -> None:
+    labels = ("_silence_", "_unknown_", "yes", "no")
+    maker = DecisionMaker(labels, DecisionSettings(threshold=0.5, smoothing_s=0.0), HOP)
+    dets = run(maker, [[1, 0, 0, 0], [0, 1, 0, 0], [0.3, 0, 0.6, 0.1]])
+    assert [(t, label) for t, label, _ in dets] == [(0.3, "yes")]
+
+
+def test_vad_skips_decay_the_smoothed_posteriors() -> None:
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.9, smoothing_s=0.4), HOP)
+    run(maker, [[1, 0]] * 4)
+    assert maker.smoothed[0] == pytest.approx(1.0)
+    run(maker, [None, None])
+    assert maker.smoothed[0] == pytest.approx(0.5)
+    run(maker, [None, None])
+    assert maker.smoothed[0] == pytest.approx(0.0)
+
+
+def test_wrong_number_of_probabilities_is_refused() -> None:
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(), HOP)
+    with pytest.raises(ValueError, match="expected 2"):
+        maker.update(np.ones(3), 0.1)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"threshold": 1.5},
+        {"threshold": float("nan")},
+        {"smoothing_s": -1},
+        {"suppression_s": -0.1},
+        {"vad_threshold_dbfs": 3},
+    ],
+)
+def test_invalid_settings_are_refused(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        DecisionSettings(**kwargs)
+
+
+def test_rms_dbfs() -> None:
+    t = np.arange(16000) / 16000
+    assert rms_dbfs(np.sin(2 * np.pi * 1000 * t)) == pytest.approx(-3.01, abs=0.02)
+    assert rms_dbfs(0.01 * np.ones(100)) == pytest.approx(-40.0, abs=1e-3)
+    assert rms_dbfs(np.zeros(100)) == SILENCE_DBFS
+    assert rms_dbfs(np.zeros(0)) == SILENCE_DBFS
+
+
+def test_rolling_latency_window_and_percentiles() -> None:
+    stats = RollingLatency(window=100)
+    assert stats.stats().count == 0
+    for ns in range(1_000, 201_000, 1_000):  # 1..200 us; only the last 100 are kept
+        stats.add(ns)
+    s = stats.stats()
+    assert s.count == 200
+    assert s.last_us == 200.0
+    assert s.median_us == pytest.approx(150.5)
+    assert s.p95_us == pytest.approx(195.05)
+    stats.reset()
+    assert stats.stats().count == 0
+
+
+def test_peak_hop_level_finds_a_short_loud_part() -> None:
+    from kws_gui.core.decision import peak_hop_dbfs
+
+    window = np.zeros(16000, np.float32)
+    window[8000:9600] = 0.01  # one 100 ms hop at -40 dBFS in an otherwise silent second
+    assert rms_dbfs(window) == pytest.approx(-50.0, abs=1e-3)
+    assert peak_hop_dbfs(window, 1600) == pytest.approx(-40.0, abs=1e-3)
+    assert peak_hop_dbfs(np.zeros(16000, np.float32), 1600) == SILENCE_DBFS
