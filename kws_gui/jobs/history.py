@@ -1,0 +1,181 @@
+"""The job history: every job's config, status, metrics and output paths, kept across restarts.
+
+Stored as one JSON file (``data_dir()/jobs/history.json``), rewritten atomically
+(temporary file + ``os.replace``) after every change. A job that was queued or
+running when the app stopped is marked failed ("interrupted") on the next load,
+and its log stays where it was. An unreadable history file is set aside as
+``history.json.bad`` and a fresh history started, with a message for the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kws_gui.jobs.runner import JobStatus
+from kws_gui.jobs.spec import JobSpec, JobSpecError
+
+HISTORY_SCHEMA = "kws-gui-jobs/1"
+INTERRUPTED = "interrupted: the app stopped while the job was queued or running"
+
+
+def jobs_root() -> Path:
+    """``data_dir()/jobs``: one folder per job, plus ``history.json``."""
+    from kws_gui.paths import data_dir
+
+    return data_dir() / "jobs"
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with seconds."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def new_job_id(kind: str) -> str:
+    """A sortable, unique folder-safe id: ``20261125-101500-train-ds-cnn-3f9a``."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{kind}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class JobRecord:
+    """One job as the history keeps it."""
+
+    id: str
+    spec: JobSpec
+    status: JobStatus = JobStatus.QUEUED
+    created: str = field(default_factory=now_iso)
+    started: str | None = None
+    finished: str | None = None
+    job_dir: str = ""
+    exit_code: int | None = None
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.job_dir) / "log.txt"
+
+    @property
+    def events_path(self) -> Path:
+        return Path(self.job_dir) / "events.jsonl"
+
+    def model_path(self, prefer: str = "float32") -> str | None:
+        """The output model to load (``prefer`` = "float32" or "int8"), if the job made one."""
+        for kind in (prefer, "int8" if prefer == "float32" else "float32"):
+            path = self.outputs.get(kind)
+            if path and Path(path).is_file():
+                return path
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "spec": self.spec.to_dict(),
+            "status": self.status.value,
+            "created": self.created,
+            "started": self.started,
+            "finished": self.finished,
+            "job_dir": self.job_dir,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "metrics": self.metrics,
+            "outputs": self.outputs,
+            "argv": self.argv,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> JobRecord:
+        """Raises KeyError/ValueError/JobSpecError for a malformed entry."""
+        return cls(
+            id=str(d["id"]),
+            spec=JobSpec.from_dict(d["spec"]),
+            status=JobStatus(d.get("status", "failed")),
+            created=str(d.get("created") or ""),
+            started=d.get("started"),
+            finished=d.get("finished"),
+            job_dir=str(d.get("job_dir") or ""),
+            exit_code=d.get("exit_code"),
+            error=d.get("error"),
+            metrics=dict(d.get("metrics") or {}),
+            outputs={str(k): str(v) for k, v in dict(d.get("outputs") or {}).items()},
+            argv=[str(a) for a in d.get("argv") or []],
+        )
+
+
+class JobHistory:
+    """The ordered list of job records, persisted to ``path`` on every change."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else jobs_root() / "history.json"
+        self.records: list[JobRecord] = []
+        self.warning: str | None = None
+        self.load()
+
+    def load(self) -> None:
+        """(Re)read the file; interrupted jobs become failed; a broken file is set aside."""
+        self.records = []
+        self.warning = None
+        if not self.path.exists():
+            return
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            entries = doc["jobs"] if isinstance(doc, dict) else None
+            if not isinstance(entries, list):
+                raise ValueError("no 'jobs' list")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            bad = self.path.with_name(self.path.name + ".bad")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, bad)
+            self.warning = f"the job history could not be read ({exc}); it was moved to {bad.name}"
+            return
+        changed = False
+        skipped = 0
+        for entry in entries:
+            try:
+                record = JobRecord.from_dict(entry)
+            except (KeyError, ValueError, TypeError, JobSpecError):
+                skipped += 1
+                continue
+            if not record.status.finished:
+                record.status = JobStatus.FAILED
+                record.error = INTERRUPTED
+                record.finished = record.finished or now_iso()
+                changed = True
+            self.records.append(record)
+        if skipped:
+            self.warning = f"{skipped} unreadable job entries were skipped"
+        if changed:
+            self.save()
+
+    def save(self) -> None:
+        """Write the whole history atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"schema": HISTORY_SCHEMA, "jobs": [r.to_dict() for r in self.records]}
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def add(self, record: JobRecord) -> None:
+        self.records.append(record)
+        self.save()
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return next((r for r in self.records if r.id == job_id), None)
+
+    def remove(self, job_id: str) -> bool:
+        """Forget a finished job (its folder stays on disk); True if it was there."""
+        record = self.get(job_id)
+        if record is None or not record.status.finished:
+            return False
+        self.records.remove(record)
+        self.save()
+        return True

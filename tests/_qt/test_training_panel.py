@@ -1,0 +1,305 @@
+"""The training panel: a real tiny job into the live classifier, cancel, bad data, history, no extra."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import Qt
+
+from kws_gui._qt.training import TrainingPanel
+from kws_gui.jobs.extras import INSTALL_HINT, ExtraStatus
+from kws_gui.jobs.history import JobRecord
+from kws_gui.jobs.queue import JobQueue
+from kws_gui.jobs.runner import JobStatus
+from kws_gui.jobs.spec import JobKind
+from tests.trainer.conftest import make_tiny_dataset
+
+FAKE_TRAINER = Path(__file__).resolve().parent.parent / "jobs" / "fake_trainer.py"
+JOB_TIMEOUT_MS = 300_000  # a deadline for a stuck job, not a speed goal
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics are POSIX")
+needs_train_extra = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None,
+    reason='the train extra is not installed (pip install -e ".[train]")',
+)
+
+
+def _panel(qtbot, tmp_path: Path, queue: JobQueue | None = None, **kwargs) -> TrainingPanel:
+    queue = queue or JobQueue(root=tmp_path / "jobs")
+    panel = TrainingPanel(queue=queue, recordings_root=tmp_path / "rec", **kwargs)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    return panel
+
+
+def _fake_queue(tmp_path: Path, mode: str) -> JobQueue:
+    return JobQueue(
+        root=tmp_path / "jobs",
+        command=(sys.executable, str(FAKE_TRAINER)),
+        measure_latency=False,
+        env={**os.environ, "FAKE_TRAINER_MODE": mode},
+    )
+
+
+def _start(qtbot, panel: TrainingPanel, kind: JobKind, data: Path | str, epochs: int = 1) -> JobRecord:
+    panel.form.set_kind(kind)
+    panel.form.data_edit.setText(str(data))
+    panel.form.epochs.setValue(epochs)
+    if kind.produces_model:
+        panel.form.batch_size.setValue(8)
+    before = len(panel.queue.history.records)
+    qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
+    assert len(panel.queue.history.records) == before + 1, panel.form.form_error.text()
+    return panel.queue.history.records[-1]
+
+
+def _wav_source(tmp_path: Path):
+    from kws_gui.core.audio import WavFileSource
+
+    path = tmp_path / "noise.wav"
+    rng = np.random.default_rng(0)
+    soundfile.write(str(path), (0.05 * rng.standard_normal(16000)).astype(np.float32), 16000)
+    return WavFileSource(path, loop=True)
+
+
+@pytest.mark.slow
+@needs_train_extra
+def test_real_tiny_job_runs_and_its_model_goes_live(qtbot, tmp_path: Path) -> None:
+    """kws-train train --preset ds-cnn --epochs 1 on a tiny dataset, then "Use this model" swaps it in."""
+    from kws_gui.core.engine import StreamingEngine
+    from kws_gui.core.model_file import KwsModel
+    from kws_gui.paths import DEFAULT_MODEL
+
+    data = make_tiny_dataset(tmp_path / "tiny")
+    if DEFAULT_MODEL.is_file():
+        start_model = KwsModel.load(DEFAULT_MODEL)
+    else:  # before the shipped model exists: any model will do to start the engine
+        pytest.skip(f"{DEFAULT_MODEL} is missing")
+    engine = StreamingEngine(start_model)
+    engine.set_source(_wav_source(tmp_path))
+    engine.start()
+    loaded: list[str] = []
+
+    def use_model(path: str) -> None:
+        engine.swap_model(KwsModel.load(path))
+        loaded.append(path)
+
+    try:
+        panel = _panel(qtbot, tmp_path, use_model=use_model, ring_provider=lambda: engine.ring)
+        record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, data)
+        assert panel.tabs.currentIndex() == 1  # the running view
+        qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
+        assert record.status is JobStatus.SUCCEEDED, record.error
+        # The live view followed it: curves, a full progress bar, the log.
+        assert panel.live.bar.value() == panel.live.bar.maximum()
+        assert panel.live.loss_train.getData()[0] is not None and len(panel.live.loss_train.getData()[0]) >= 1
+        assert panel.live.sparsity_curve.getData()[0] is not None
+        assert "[done]" in panel.live.log.toPlainText()
+        # Outputs moved into the job's own folder; metrics from the report and the app's timing.
+        out = Path(record.job_dir) / "output"
+        assert Path(record.outputs["float32"]).parent == out and Path(record.outputs["int8"]).is_file()
+        assert not (Path(record.job_dir) / "work").exists()
+        m = record.metrics
+        assert 0.0 <= m["test_accuracy"] <= 1.0 and m["zipped_bytes"] < m["tflite_bytes"]
+        assert m["latency_us"] > 0
+        assert panel.live_card.isVisible()
+        text = _card_text(panel.live_card)
+        assert "Test accuracy" in text and "Zipped size" in text and "Latency (this app)" in text
+        # One click: the model is swapped into the running engine, which keeps running.
+        qtbot.mouseClick(panel.live_card.use_button, Qt.MouseButton.LeftButton)
+        assert loaded == [record.outputs["float32"]]
+        qtbot.waitUntil(lambda: engine.snapshot().model_path == record.outputs["float32"], timeout=10_000)
+        before = engine.snapshot().inferences
+        qtbot.waitUntil(lambda: engine.snapshot().inferences > before, timeout=10_000)
+        assert engine.snapshot().source_running
+    finally:
+        engine.stop()
+        engine.set_source(None)
+
+
+@pytest.mark.slow
+@needs_train_extra
+def test_cancel_a_running_real_job(qtbot, tmp_path: Path) -> None:
+    data = make_tiny_dataset(tmp_path / "tiny")
+    panel = _panel(qtbot, tmp_path)
+    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, data, epochs=200)
+    qtbot.waitUntil(
+        lambda: panel.queue.progress is not None and panel.queue.progress.step > 0, timeout=JOB_TIMEOUT_MS
+    )
+    assert panel.live.cancel_button.isEnabled()
+    qtbot.mouseClick(panel.live.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
+    assert record.status is JobStatus.CANCELLED and record.exit_code == 130  # graceful, not killed
+    assert record.outputs == {} and not (Path(record.job_dir) / "output").exists()
+    assert "cancel" in Path(record.job_dir, "log.txt").read_text().lower()
+    assert "cancelled" in panel.live.title.text()
+
+
+def test_missing_data_folder_fails_fast_with_the_trainers_message(qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path)
+    missing = tmp_path / "no-such-folder"
+    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, missing)
+    qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
+    assert record.status is JobStatus.FAILED and record.exit_code == 2
+    assert "does not exist" in record.error and str(missing) in record.error
+    assert panel.live.message.isVisible() and "does not exist" in panel.live.message.text()
+    assert Path(record.log_path).is_file()
+    # The form had already said so, from the same scanner.
+    qtbot.waitUntil(lambda: "does not exist" in panel.form.data_status.text(), timeout=10_000)
+
+
+def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, tmp_path)
+    qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
+    assert record.status is JobStatus.SUCCEEDED
+    failing = _fake_queue(tmp_path, "crash")
+    panel.shutdown()
+    panel.close()
+
+    # "Restart": a new queue and panel on the same folder.
+    again = _panel(qtbot, tmp_path, queue=failing)
+    assert again.history.rowCount() == 1
+    assert again.history.item(0, 2).text() == "succeeded" and again.history.item(0, 3).text() == "80.0%"
+    again.tabs.setCurrentIndex(2)
+    again.history.selectRow(0)
+    assert again.card.record is not None and again.card.record.id == record.id
+    assert again.card.use_button.isVisible()
+    crashed = _start(qtbot, again, JobKind.TRAIN_DS_CNN, tmp_path)
+    qtbot.waitUntil(lambda: crashed.status.finished, timeout=60_000)
+    assert crashed.status is JobStatus.FAILED and "boom" in crashed.error
+    assert again.history.rowCount() == 2 and again.history.item(0, 2).text() == "failed"
+    assert "Traceback" in Path(crashed.log_path).read_text()  # the log is kept
+    # Replaying the first job shows its curves again.
+    again.history.selectRow(1)
+    again.show_run_button.click()
+    assert again.live.record.id == record.id and len(again.live.loss_train.getData()[0]) == 4
+
+
+def test_without_the_train_extra_launching_is_disabled(qtbot, tmp_path: Path) -> None:
+    missing = ExtraStatus(
+        False, ("tensorflow",), f"Training needs the train extra. Install it with: {INSTALL_HINT}"
+    )
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"), extra_status=missing)
+    assert panel.banner.isVisible() and INSTALL_HINT in panel.banner.text()
+    for kind in (JobKind.TRAIN_DS_CNN, JobKind.TRAIN_REFERENCE, JobKind.PRUNE):
+        panel.form.set_kind(kind)
+        assert not panel.form.start_button.isEnabled()
+    panel.form.set_kind(JobKind.EVALUATE)  # runs on the TFLite runtime: still allowed
+    assert panel.form.start_button.isEnabled()
+    from kws_gui.jobs.spec import JobSpec
+
+    assert panel.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),))) is None
+    assert panel.queue.history.records == []
+
+
+def test_data_folder_is_checked_on_entry(qtbot, tmp_path: Path) -> None:
+    data = make_tiny_dataset(tmp_path / "tiny")
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    panel.form.data_edit.setText(str(data))
+    qtbot.waitUntil(lambda: panel.form.last_check is not None and not panel.form.checking, timeout=10_000)
+    assert panel.form.last_check.ok
+    text = panel.form.data_status.text()
+    assert "speech-commands" in text and "validation" in text
+    panel.form.labels_edit.setText("yes,cat")
+    qtbot.waitUntil(
+        lambda: "cat" in (panel.form.last_check.message if panel.form.last_check else ""), timeout=10_000
+    )
+    assert not panel.form.last_check.ok
+
+
+def test_form_prefills_presets_and_refuses_incomplete_jobs(qtbot, tmp_path: Path) -> None:
+    from trainer.models import PRESETS
+
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    panel.form.set_kind(JobKind.TRAIN_REFERENCE)
+    assert (
+        panel.form.batch_size.value() == PRESETS["reference"].batch_size and not panel.form.prune.isChecked()
+    )
+    panel.form.set_kind(JobKind.TRAIN_DS_CNN)
+    assert panel.form.lr_start.value() == pytest.approx(PRESETS["ds-cnn"].learning_rate)
+    assert panel.form.final_sparsity.value() == pytest.approx(PRESETS["ds-cnn"].final_sparsity)
+    panel.form.set_kind(JobKind.EVALUATE)
+    panel.form.data_edit.setText(str(tmp_path))
+    qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
+    assert "model" in panel.form.form_error.text() and panel.queue.history.records == []
+
+
+def test_prune_and_evaluate_start_from_a_finished_job(qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, tmp_path / "data")
+    qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
+    panel.select_job(record.id)
+    assert panel.prune_button.isEnabled() and panel.evaluate_button.isEnabled()
+    panel.prune_button.click()
+    assert (
+        panel.form.current_kind is JobKind.PRUNE and panel.form.model_edit.text() == record.outputs["keras"]
+    )
+    assert panel.form.epochs.value() == 5 and panel.tabs.currentIndex() == 0
+    panel.evaluate_button.click()
+    assert (
+        panel.form.current_kind is JobKind.EVALUATE
+        and panel.form.model_edit.text() == record.outputs["float32"]
+    )
+    evaluation = _start(qtbot, panel, JobKind.EVALUATE, tmp_path / "data")
+    qtbot.waitUntil(lambda: evaluation.status.finished, timeout=60_000)
+    assert evaluation.spec.models == (record.outputs["float32"],)
+    assert evaluation.metrics["accuracy"] == 0.75 and "Accuracy" in _card_text(panel.live_card)
+
+
+def _card_text(card) -> str:
+    rows = card.rows
+    return " ".join(
+        rows.itemAt(i, role).widget().text()
+        for i in range(rows.rowCount())
+        for role in (rows.ItemRole.LabelRole, rows.ItemRole.FieldRole)
+        if rows.itemAt(i, role) is not None and rows.itemAt(i, role).widget() is not None
+    )
+
+
+def test_live_view_follows_a_long_run(qtbot) -> None:
+    """Thousands of events and hundreds of redraws (pyqtgraph setData) without trouble."""
+    from kws_gui._qt.training.live_view import LiveView
+    from kws_gui.jobs.events import JobEvent, JobProgress
+    from kws_gui.jobs.history import JobRecord
+    from kws_gui.jobs.spec import JobSpec
+
+    view = LiveView()
+    qtbot.addWidget(view)
+    view.show()
+    record = JobRecord(id="x", spec=JobSpec(JobKind.TRAIN_DS_CNN, data=("/d",)), status=JobStatus.RUNNING)
+    progress = JobProgress()
+    total = 3000
+    progress.feed(
+        JobEvent("start", {"command": "train", "epochs": 10, "steps_per_epoch": 300, "total_steps": total})
+    )
+    for step in range(1, total + 1):
+        progress.feed(
+            JobEvent(
+                "step",
+                {
+                    "step": step,
+                    "total_steps": total,
+                    "loss": 1 / step,
+                    "accuracy": 0.5,
+                    "sparsity": 0.9,
+                    "elapsed_s": step * 0.01,
+                },
+            )
+        )
+        if step % 300 == 0:
+            progress.feed(
+                JobEvent("epoch", {"epoch": step // 300, "epochs": 10, "val_loss": 0.5, "val_accuracy": 0.9})
+            )
+        if step % 10 == 0:
+            view.show_job(record, progress)
+    assert len(view.loss_train.getData()[0]) == total and len(view.acc_val.getData()[0]) == 10
+    assert view.bar.value() == view.bar.maximum() and "step 3000/3000" in view.eta.text()
+    assert view.log.document().blockCount() <= 3000 and view.cancel_button.isEnabled()
