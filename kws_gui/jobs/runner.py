@@ -35,6 +35,8 @@ DEFAULT_COMMAND: tuple[str, ...] = (sys.executable, "-m", "trainer")
 DEFAULT_KILL_TIMEOUT_S = 10.0
 EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
+#: Training jobs run at a lower CPU priority so the live view stays smooth on 2 cores.
+JOB_NICENESS = 10
 
 
 def canonical_artifact(kind: str) -> str:
@@ -185,6 +187,7 @@ class JobRunner:
                     stderr=subprocess.PIPE,
                     cwd=str(self.job_dir),
                     env=env,
+                    preexec_fn=_lower_priority if os.name == "posix" else None,
                 )
             except OSError as exc:
                 self._settle(JobOutcome(JobStatus.FAILED, None, error=f"cannot start the trainer: {exc}"))
@@ -366,3 +369,8 @@ class JobRunner:
         with contextlib.suppress(ValueError):
             return str(self.output_dir / p.resolve().relative_to(self.work_dir.resolve()))
         return str(p)
+
+
+def _lower_priority() -> None:
+    """In the child, before exec: a training job yields the CPU to the live demo."""
+    os.nice(JOB_NICENESS)
