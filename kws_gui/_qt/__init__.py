@@ -1,0 +1,1 @@
+"""PySide6 + pyqtgraph front end: thin widgets polling the Qt-free engine."""

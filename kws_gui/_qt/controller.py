@@ -1,0 +1,325 @@
+"""The app's state: engine, model, audio source and settings, with Qt signals.
+
+Widgets never touch files or devices: they call the controller, which does
+slow work (reading and checking a model file, decoding a WAV file, opening a
+device) on a worker thread and reports back with signals on the GUI thread.
+The running model and source stay in use until a replacement is ready, so a
+bad file or a failing device never interrupts what works.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from kws_gui._qt.settings import AppSettings, DecisionValues, SourceSpec
+from kws_gui.core.audio import (
+    AudioFileError,
+    AudioSource,
+    AudioSourceError,
+    InputDevice,
+    MicrophoneSource,
+    PortAudioStatus,
+    WavFileSource,
+    list_input_devices,
+    portaudio_status,
+)
+from kws_gui.core.decision import DecisionSettings
+from kws_gui.core.engine import EngineSettings, StreamingEngine
+from kws_gui.core.model_file import KwsModel, ModelFileError, ModelInfo
+from kws_gui.core.runtime import RuntimeUnavailable
+from kws_gui.paths import DEFAULT_MODEL
+
+
+class _Relay(QObject):
+    """Carries a worker's result back to the GUI thread (queued connection)."""
+
+    done = Signal(int, object, object)  # generation, result, error message (str) or None
+
+
+class _Task(QRunnable):
+    """Runs ``work()`` on a pool thread and reports ``(generation, result, error)``."""
+
+    def __init__(self, generation: int, work: Callable[[], Any], relay: _Relay, errors: tuple) -> None:
+        super().__init__()
+        self.generation = generation
+        self.work = work
+        self.relay = relay
+        self.errors = errors
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except self.errors as exc:
+            self.relay.done.emit(self.generation, None, str(exc))
+        except Exception as exc:  # never let a worker thread die silently
+            self.relay.done.emit(self.generation, None, f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self.relay.done.emit(self.generation, result, None)
+
+
+def _load_model(path: str) -> tuple[KwsModel, ModelInfo]:
+    model = KwsModel.load(path)
+    return model, model.info()
+
+
+def _engine_settings(values: DecisionValues, ring_seconds: float = 10.0) -> EngineSettings:
+    return EngineSettings(
+        hop_s=values.hop_s,
+        decision=DecisionSettings(
+            threshold=values.threshold, smoothing_s=values.smoothing_s, suppression_s=values.suppression_s
+        ),
+        ring_seconds=ring_seconds,
+    )
+
+
+class AppController(QObject):
+    """Owns the :class:`StreamingEngine`, the current model and source, and the settings.
+
+    The engine exists once the first model has loaded (``engine`` is None before).
+    """
+
+    model_loaded = Signal(object)  # ModelInfo
+    model_failed = Signal(str)
+    source_changed = Signal(str)  # source name
+    source_failed = Signal(str)
+    running_changed = Signal(bool)
+    decision_changed = Signal(object)  # DecisionValues
+    decision_failed = Signal(str)
+
+    def __init__(self, settings: AppSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.engine: StreamingEngine | None = None
+        self.model_info: ModelInfo | None = None
+        self.decision: DecisionValues = settings.decision
+        self.source: AudioSource | None = None  # the chosen source (also when stopped)
+        self.source_spec: SourceSpec | None = None
+        self.running = False
+        self._pending_source: SourceSpec | None = None
+        self.loading_fallback = False
+        #: True when the model in use replaced a first model that failed to load.
+        self.last_load_was_fallback = False
+        self._reported_source_error: str | None = None
+        self._model_generation = 0
+        self._source_generation = 0
+        self._pool = QThreadPool(self)  # model loading
+        self._pool.setMaxThreadCount(2)
+        self._audio_pool = QThreadPool(self)  # source changes, strictly in order
+        self._audio_pool.setMaxThreadCount(1)
+        self._model_relay = _Relay(self)
+        self._model_relay.done.connect(self._on_model_done)
+        self._source_relay = _Relay(self)
+        self._source_relay.done.connect(self._on_source_done)
+
+    # ------------------------------------------------------------------ models
+    def load_model(self, path: str | Path) -> None:
+        """Read and check ``path`` off the GUI thread, then swap it in.
+
+        ``model_loaded(info)`` or ``model_failed(message)`` follows; on failure
+        the running model keeps running. The newest request wins.
+        """
+        self._model_generation += 1
+        self.loading_fallback = False
+        p = str(Path(path).expanduser().absolute())
+        self._pending_model_path = p
+        self._pool.start(
+            _Task(
+                self._model_generation,
+                lambda: _load_model(p),
+                self._model_relay,
+                (ModelFileError, RuntimeUnavailable),
+            )
+        )
+
+    @Slot(int, object, object)
+    def _on_model_done(self, generation: int, result: Any, error: str | None) -> None:
+        if generation != self._model_generation:
+            return  # a newer request superseded this one
+        if error is not None:
+            failed = self._pending_model_path
+            fallback = str(DEFAULT_MODEL)
+            if self.engine is None and Path(failed).resolve() != Path(fallback).resolve():
+                # Nothing runs yet: fall back to the shipped model.
+                self.load_model(fallback)
+                self.loading_fallback = True
+                self.model_failed.emit(
+                    f"Cannot use {Path(failed).name}: {error}. Loading the shipped default model instead"
+                )
+            else:
+                self.model_failed.emit(f"Cannot use {Path(failed).name}: {error}")
+            return
+        self.last_load_was_fallback = self.loading_fallback
+        self.loading_fallback = False
+        model, info = result
+        if self.engine is None:
+            self.engine = StreamingEngine(model, _engine_settings(self.decision))
+            self.engine.start()
+        else:
+            self.engine.swap_model(model)
+        self.model_info = info
+        self.settings.model_path = info.path
+        self.settings.add_recent_model(info.path)
+        self.model_loaded.emit(info)
+        if self._pending_source is not None:
+            spec, self._pending_source = self._pending_source, None
+            self.set_source(spec)
+
+    # ----------------------------------------------------------------- sources
+    def portaudio_status(self) -> PortAudioStatus:
+        """Whether a microphone can be used (never raises)."""
+        return portaudio_status()
+
+    def input_devices(self, refresh: bool = False) -> list[InputDevice]:
+        """Input devices (empty without PortAudio)."""
+        return list_input_devices(refresh=refresh)
+
+    def _audio_task(self, work: Callable[[], Any]) -> None:
+        """Queue audio work; one thread runs it in order, so starts and stops never race."""
+        self._source_generation += 1
+        self._audio_pool.start(
+            _Task(
+                self._source_generation,
+                work,
+                self._source_relay,
+                (AudioFileError, AudioSourceError, OSError, ValueError),
+            )
+        )
+
+    def set_source(self, spec: SourceSpec) -> None:
+        """Switch to a microphone or WAV file; the current source runs until the new one works.
+
+        ``source_changed(name)`` or ``source_failed(message)`` follows.
+        """
+        if spec.kind == "wav" and spec.wav_path:
+            spec = dataclasses.replace(spec, wav_path=str(Path(spec.wav_path).expanduser().absolute()))
+        if self.engine is None:
+            self._pending_source = spec
+            return
+        engine = self.engine
+        self._audio_task(lambda: ("set", spec, self._open_source(engine, spec)))
+
+    @staticmethod
+    def _open_source(engine: StreamingEngine, spec: SourceSpec) -> AudioSource:
+        """Audio thread: decode the file or open the device, then attach it to the engine.
+
+        ``engine.set_source`` restarts the previous source if the new one cannot start.
+        """
+        if spec.kind == "wav":
+            if not spec.wav_path:
+                raise AudioFileError("no WAV file chosen")
+            source: AudioSource = WavFileSource(spec.wav_path, loop=spec.loop)
+        else:
+            status = portaudio_status()
+            if not status.available:
+                raise AudioSourceError(status.message)
+            source = MicrophoneSource(spec.device)
+        engine.set_source(source)
+        return source
+
+    @staticmethod
+    def _restart_source(engine: StreamingEngine, source: AudioSource) -> AudioSource:
+        engine.set_source(source)
+        return source
+
+    @Slot(int, object, object)
+    def _on_source_done(self, generation: int, result: Any, error: str | None) -> None:
+        if error is not None:
+            self.source_failed.emit(f"Cannot use this audio source: {error}")
+            return
+        action, spec, source = result
+        if action == "stop":
+            self._set_running(False)
+            return
+        self.source = source
+        self.source_spec = spec
+        if action == "set":
+            self.settings.source = spec
+        self._reported_source_error = None
+        self._set_running(True)
+        self.source_changed.emit(source.name)
+
+    def _set_running(self, running: bool) -> None:
+        if running != self.running:
+            self.running = running
+            self.running_changed.emit(running)
+
+    def start_audio(self) -> None:
+        """Restart the chosen source (after :meth:`stop_audio` or a failure)."""
+        if self.engine is None or self.running:
+            return
+        engine, source, spec = self.engine, self.source, self.source_spec
+        if source is not None and spec is not None:
+            self._audio_task(lambda: ("restart", spec, self._restart_source(engine, source)))
+        elif spec is not None:
+            self.set_source(spec)
+
+    def stop_audio(self) -> None:
+        """Stop capturing; the model and the displays stay."""
+        if self.engine is None:
+            return
+        engine = self.engine
+        self._set_running(False)
+        self._audio_task(lambda: ("stop", None, engine.set_source(None)))
+
+    def toggle_audio(self) -> None:
+        """Start/stop (the Space key)."""
+        if self.running:
+            self.stop_audio()
+        else:
+            self.start_audio()
+
+    def check_source(self, error: str | None, finished: bool) -> None:
+        """Called by the GUI timer with the snapshot's source state: reports a failure once.
+
+        A vanished device stops capture; choosing a device again recovers.
+        """
+        if not self.running:
+            return
+        if error and error != self._reported_source_error:
+            self._reported_source_error = error
+            self.stop_audio()
+            self.source_failed.emit(f"{error}. Choose a device again (Source tab) to recover.")
+        elif finished:
+            self._set_running(False)
+
+    # -------------------------------------------------------------- decisions
+    def set_decision(self, values: DecisionValues) -> None:
+        """Apply and persist threshold / hop / smoothing / suppression."""
+        try:
+            settings = _engine_settings(values)
+        except ValueError as exc:
+            self.decision_failed.emit(f"Invalid detection settings: {exc}")
+            return
+        self.decision = values
+        self.settings.decision = values
+        if self.engine is not None:
+            current = self.engine.snapshot().settings
+            self.engine.update_settings(
+                dataclasses.replace(
+                    current,
+                    hop_s=settings.hop_s,
+                    decision=dataclasses.replace(
+                        current.decision,
+                        threshold=values.threshold,
+                        smoothing_s=values.smoothing_s,
+                        suppression_s=values.suppression_s,
+                    ),
+                )
+            )
+        self.decision_changed.emit(values)
+
+    # ----------------------------------------------------------------- closing
+    def shutdown(self) -> None:
+        """Stop audio and the engine's worker; wait for pending loads."""
+        self._model_generation += 1
+        self._source_generation += 1
+        self._pool.waitForDone(5000)
+        self._audio_pool.waitForDone(5000)
+        if self.engine is not None:
+            self.engine.stop()
+        self.settings.sync()

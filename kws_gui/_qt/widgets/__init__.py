@@ -1,0 +1,1 @@
+"""One widget per module; each is fed plain values (no engine access inside)."""

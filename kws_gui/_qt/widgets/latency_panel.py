@@ -1,0 +1,91 @@
+"""Latency readouts: last / median / p95 of preprocessing, inference and total."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+if TYPE_CHECKING:
+    from kws_gui.core.engine import EngineSnapshot
+    from kws_gui.core.latency import LatencyStats
+
+ROWS = ("preprocess", "inference", "total")
+COLUMNS = ("last", "median", "p95")
+
+
+def format_us(value: float, count: int) -> str:
+    """Microseconds for people; a dash before the first measurement."""
+    if count <= 0:
+        return "-"
+    return f"{value:,.0f}" if value < 100_000 else f"{value / 1000:,.0f} ms"
+
+
+def _fixed_label(text: str, widest: str) -> QLabel:
+    """A label of fixed size: changing its text then never re-lays out the window."""
+    label = QLabel(text)
+    metrics = label.fontMetrics()
+    label.setFixedSize(metrics.horizontalAdvance(widest) + 4, metrics.height() + 2)
+    return label
+
+
+class LatencyPanel(QWidget):
+    """A compact grid (microseconds) plus rate, overflows and the runtime in use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 2, 4, 2)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(1)
+        header = QLabel("µs")
+        header.setStyleSheet("color: gray")
+        grid.addWidget(header, 0, 0)
+        for c, name in enumerate(COLUMNS, start=1):
+            grid.addWidget(self._bold(name), 0, c, alignment=Qt.AlignmentFlag.AlignRight)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for r, row in enumerate(ROWS, start=1):
+            grid.addWidget(QLabel(row), r, 0)
+            for c, col in enumerate(COLUMNS, start=1):
+                cell = _fixed_label("-", "99,999,999")
+                cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                cell.setObjectName(f"latency_{row}_{col}")
+                self.cells[(row, col)] = cell
+                grid.addWidget(cell, r, c)
+        self.rate = _fixed_label("-", "9,999.9")
+        self.overflows = _fixed_label("0", "9,999,999")
+        self.runtime = _fixed_label("-", "tflite-runtime 2.14.0")
+        grid.addWidget(QLabel("inferences/s"), 4, 0)
+        grid.addWidget(self.rate, 4, 1)
+        grid.addWidget(QLabel("overflows"), 4, 2)
+        grid.addWidget(self.overflows, 4, 3)
+        grid.addWidget(QLabel("runtime"), 5, 0)
+        grid.addWidget(self.runtime, 5, 1, 1, 3)
+
+    @staticmethod
+    def _bold(text: str) -> QLabel:
+        label = QLabel(text)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def set_stats(self, name: str, stats: LatencyStats) -> None:
+        """Fill one row (``preprocess``, ``inference`` or ``total``)."""
+        values = (stats.last_us, stats.median_us, stats.p95_us)
+        for col, value in zip(COLUMNS, values, strict=True):
+            self.cells[(name, col)].setText(format_us(value, stats.count))
+
+    def show_snapshot(self, snapshot: EngineSnapshot) -> None:
+        """Update every readout from an engine snapshot."""
+        self.set_stats("preprocess", snapshot.preprocess)
+        self.set_stats("inference", snapshot.inference)
+        self.set_stats("total", snapshot.total)
+        self.rate.setText(f"{snapshot.inferences_per_s:.1f}")
+        self.overflows.setText(str(snapshot.overflows))
+        self.runtime.setText(snapshot.runtime or "-")
+
+    def value(self, row: str, col: str) -> str:
+        """The text of one cell (for tests and screenshots)."""
+        return self.cells[(row, col)].text()

@@ -1,0 +1,107 @@
+"""Fixtures for the GUI tests: an isolated window on the real engine, real clips, no PortAudio."""
+
+from __future__ import annotations
+
+import importlib.abc
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kws_gui.paths import DEFAULT_MODEL
+from tests.conftest import IN_CI, shared_data
+
+
+def keyword_sequence(word: str, out: Path, count: int = 3, gap_s: float = 0.5) -> Path:
+    """A WAV of the first ``count`` test-list clips of ``word`` (tts-yes-no), each followed by silence.
+
+    Test-list speakers are never trained on; the gaps let the detector re-arm.
+    """
+    import numpy as np
+    import soundfile
+
+    from kws_gui.core.audio_io import read_audio
+
+    root = shared_data("tts-yes-no")
+    names = [n for n in (root / "testing_list.txt").read_text().split() if n.startswith(f"{word}/")][:count]
+    assert len(names) == count, f"tts-yes-no/testing_list.txt lists fewer than {count} '{word}' clips"
+    parts = []
+    for name in names:
+        parts += [read_audio(root / name), np.zeros(int(gap_s * 16000), np.float32)]
+    soundfile.write(str(out), np.concatenate(parts), 16000, subtype="PCM_16")
+    return out
+
+
+@pytest.fixture
+def default_model() -> Path:
+    """The shipped default model (fails in CI when it is missing)."""
+    if not DEFAULT_MODEL.is_file():
+        if IN_CI:
+            pytest.fail(f"{DEFAULT_MODEL} is missing")
+        pytest.skip(f"{DEFAULT_MODEL} not built yet")
+    return DEFAULT_MODEL
+
+
+@pytest.fixture
+def yes_wav(tmp_path: Path) -> Path:
+    """Three held-out "yes" clips with pauses (a word that comes and goes when looped)."""
+    return keyword_sequence("yes", tmp_path / "yes_sequence.wav")
+
+
+@pytest.fixture
+def no_wav(tmp_path: Path) -> Path:
+    """Three held-out "no" clips with pauses."""
+    return keyword_sequence("no", tmp_path / "no_sequence.wav")
+
+
+@pytest.fixture
+def settings_path(tmp_path: Path) -> Path:
+    """A settings file private to the test."""
+    return tmp_path / "settings" / "kws-gui.ini"
+
+
+@pytest.fixture
+def make_window(qtbot, settings_path: Path) -> Iterator[Callable[..., object]]:
+    """``make_window(load=True)`` -> a shown MainWindow on its own settings file.
+
+    With ``load`` the default model is loaded (the engine then exists).
+    Every window is closed (engine and audio stopped) at the end of the test.
+    """
+    from kws_gui._qt.controller import AppController
+    from kws_gui._qt.main_window import MainWindow
+    from kws_gui._qt.settings import AppSettings
+
+    windows = []
+
+    def make(load: bool = True, path: Path | None = None):
+        controller = AppController(AppSettings(path or settings_path))
+        window = MainWindow(controller)
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.resize(800, 480)
+        window.show()
+        if load:
+            if not DEFAULT_MODEL.is_file():
+                pytest.skip(f"{DEFAULT_MODEL} not built yet")
+            with qtbot.waitSignal(controller.model_loaded, timeout=20000):
+                window.load_model(DEFAULT_MODEL)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def no_portaudio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import sounddevice`` raises OSError, as it does when libportaudio2 is not installed."""
+
+    class _Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Blocker(), *sys.meta_path])

@@ -1,0 +1,124 @@
+"""Settings persist (QSettings INI) in a file private to each test."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings, DecisionValues, SourceSpec
+from kws_gui.app import initial_model
+
+
+def test_defaults_on_an_empty_file(settings_path) -> None:
+    settings = AppSettings(settings_path)
+    assert settings.model_path == ""
+    assert settings.recent_models == []
+    assert settings.decision == DecisionValues()
+    assert settings.source == SourceSpec()
+    assert settings.window_geometry == b""
+
+
+def test_round_trip_through_the_file(settings_path) -> None:
+    settings = AppSettings(settings_path)
+    settings.model_path = "/models/a.tflite"
+    settings.decision = DecisionValues(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
+    settings.source = SourceSpec(kind="microphone", device=3)
+    settings.window_geometry = b"\x01\x02"
+    for i in range(MAX_RECENT_MODELS + 3):
+        settings.add_recent_model(f"/models/{i}.tflite")
+    settings.add_recent_model("/models/2.tflite")  # moves to the front, no duplicate
+    settings.sync()
+    assert settings_path.is_file()
+
+    again = AppSettings(settings_path)
+    assert again.model_path == "/models/a.tflite"
+    assert again.decision == DecisionValues(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
+    assert again.source == SourceSpec(kind="microphone", device=3)
+    assert again.window_geometry == b"\x01\x02"
+    assert "PyObject" not in settings_path.read_text(errors="replace")  # stored as plain bytes
+    recent = again.recent_models
+    assert len(recent) == MAX_RECENT_MODELS and recent[0] == "/models/2.tflite"
+    assert recent.count("/models/2.tflite") == 1
+
+    again.source = SourceSpec(kind="wav", wav_path="/clips/yes.wav", loop=False)
+    again.sync()
+    assert AppSettings(settings_path).source == SourceSpec(kind="wav", wav_path="/clips/yes.wav", loop=False)
+    named = AppSettings(settings_path)
+    named.source = SourceSpec(kind="microphone", device="pulse")
+    assert named.source.device == "pulse"
+
+
+def test_corrupt_values_fall_back_to_defaults(settings_path) -> None:
+    settings_path.parent.mkdir(parents=True)
+    settings_path.write_text("[decision]\nthreshold=abc\nhop_s=\n[source]\nkind=bogus\nloop=maybe\n")
+    settings = AppSettings(settings_path)
+    assert settings.decision.threshold == DecisionValues().threshold
+    assert settings.decision.hop_s == DecisionValues().hop_s
+    assert settings.source.kind == "microphone"
+    assert settings.source.loop is False
+
+
+def test_the_default_location_follows_xdg_config_home() -> None:
+    """Without a path the per-user INI is used; conftest points XDG_CONFIG_HOME at a temporary folder."""
+    import os
+
+    settings = AppSettings()
+    assert settings.file_name == os.path.join(os.environ["XDG_CONFIG_HOME"], "kws-gui", "kws-gui.ini")
+
+
+def test_window_choices_persist_across_restarts(
+    make_window, qtbot, settings_path, tmp_path, default_model, yes_wav
+) -> None:
+    window = make_window(load=True)
+    controller = window.controller
+    model = tmp_path / "mine.tflite"
+    shutil.copyfile(default_model, model)
+    with qtbot.waitSignal(controller.model_loaded, timeout=20000):
+        window.load_model(model)
+    window.tabs.setCurrentIndex(2)
+    window.source_chooser.set_wav(str(yes_wav), False)
+    window.source_chooser.set_kind("wav")
+    with qtbot.waitSignal(controller.source_changed, timeout=10000):
+        window.source_chooser.use_button.click()
+    widgets = window.decision_settings
+    widgets.threshold.setValue(0.6)
+    widgets.hop.setValue(0.2)
+    widgets.smoothing.setValue(0.5)
+    widgets.suppression.setValue(2.0)
+    # Applied to the running engine at once.
+    settings = controller.engine.settings
+    assert settings.hop_s == pytest.approx(0.2)
+    assert settings.decision.threshold == pytest.approx(0.6)
+    assert settings.decision.smoothing_s == pytest.approx(0.5)
+    assert settings.decision.suppression_s == pytest.approx(2.0)
+    assert window.probabilities.threshold == pytest.approx(0.6)
+    window.close()
+
+    stored = AppSettings(settings_path)
+    assert stored.model_path == str(model)
+    assert initial_model(None, stored.model_path) == str(model)
+    assert stored.source == SourceSpec(kind="wav", wav_path=str(yes_wav), loop=False)
+    assert stored.decision == DecisionValues(threshold=0.6, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
+
+    second = make_window(load=False)
+    assert second.decision_settings.values() == stored.decision
+    assert second.source_chooser.wav_path.text() == str(yes_wav)
+    assert not second.source_chooser.loop_box.isChecked()
+    assert second.source_chooser.wav_radio.isChecked()
+    assert second.controller.decision == stored.decision
+
+
+def test_a_failed_source_is_not_remembered(make_window, qtbot, settings_path, tmp_path, yes_wav) -> None:
+    window = make_window(load=True)
+    with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
+        window.controller.set_source(SourceSpec(kind="wav", wav_path=str(yes_wav), loop=True))
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF1234WAVEjunk")
+    with qtbot.waitSignal(window.controller.source_failed, timeout=10000) as blocker:
+        window.controller.set_source(SourceSpec(kind="wav", wav_path=str(broken), loop=True))
+    assert "broken.wav" in blocker.args[0]
+    assert "broken.wav" in window.notice.text
+    assert window.controller.engine.source.name.startswith("WAV: " + yes_wav.name)  # previous source kept
+    assert window.controller.running
+    assert AppSettings(settings_path).source.wav_path == str(yes_wav)

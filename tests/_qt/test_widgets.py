@@ -1,0 +1,242 @@
+"""Each widget on its own, fed with plain values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kws_gui._qt.settings import DecisionValues
+from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
+from kws_gui._qt.widgets.detection_display import DetectionDisplay
+from kws_gui._qt.widgets.detection_log import DetectionLog
+from kws_gui._qt.widgets.feature_image import FeatureImageWidget
+from kws_gui._qt.widgets.latency_panel import LatencyPanel, format_us
+from kws_gui._qt.widgets.level_meter import MIN_DB, LevelMeter
+from kws_gui._qt.widgets.model_info import ModelInfoPanel
+from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
+from kws_gui._qt.widgets.source_chooser import SourceChooser
+from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
+from kws_gui.core.audio import InputDevice, PortAudioStatus
+from kws_gui.core.latency import LatencyStats
+
+SR = 16000
+
+
+def sine(freq: float, seconds: float, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def test_spectrogram_peak_at_the_tone_frequency(qtbot) -> None:
+    spec = SpectrogramWidget(seconds=2.0)
+    qtbot.addWidget(spec)
+    spec.append_samples(sine(1000.0, 1.0))
+    image = spec.image()
+    newest = image[-1]
+    freqs = spec.row_frequencies()
+    assert freqs.size == image.shape[1] and freqs[-1] <= 8000.0
+    assert abs(freqs[int(np.argmax(newest))] - 1000.0) <= 2 * SR / spec.frame_length
+    assert newest.max() > -12.0  # a -6 dBFS sine reads close to -6 dB
+    spec.refresh()
+    spec.grab()
+    assert spec.paints > 0
+    # The colour of the newest column is brightest at the tone's row.
+    rgba = spec.displayed_rgba()
+    assert int(np.argmax(rgba[:, -1, :3].sum(axis=1))) == int(np.argmax(newest))
+
+
+def test_spectrogram_incremental_equals_one_shot(qtbot) -> None:
+    """Columns computed from small pieces equal those from one block (no gaps, no repeats)."""
+    rng = np.random.default_rng(0)
+    audio = (0.1 * rng.standard_normal(SR)).astype(np.float32)
+    whole = SpectrogramWidget(seconds=1.0)
+    pieces = SpectrogramWidget(seconds=1.0)
+    qtbot.addWidget(whole)
+    qtbot.addWidget(pieces)
+    whole.append_samples(audio)
+    for chunk in np.array_split(audio, 37):
+        pieces.append_samples(chunk)
+    assert whole.columns_added == pieces.columns_added > 0
+    np.testing.assert_allclose(whole.image(), pieces.image(), atol=1e-3)
+
+
+def test_spectrogram_keeps_only_the_visible_seconds(qtbot) -> None:
+    spec = SpectrogramWidget(seconds=1.0)
+    qtbot.addWidget(spec)
+    added = spec.append_samples(np.zeros(SR * 10, np.float32))
+    assert added == spec.columns  # never more columns than shown
+    spec.clear_audio()
+    assert spec.image().max() <= -99.0
+
+
+def test_level_meter_clamps_and_peak_decays(qtbot) -> None:
+    meter = LevelMeter(peak_decay_db_per_s=20.0)
+    qtbot.addWidget(meter)
+    meter.set_level(-6.0)
+    assert meter.level_db == -6.0 and meter.peak_db == -6.0
+    meter.set_level(-60.0, dt_s=1.0)
+    assert meter.level_db == -60.0
+    assert meter.peak_db == pytest.approx(-26.0)
+    meter.set_level(float("-inf"))
+    assert meter.level_db == MIN_DB
+    meter.set_level(12.0)
+    assert meter.level_db == 0.0
+    meter.repaint()
+
+
+def test_detection_display_fades_out(qtbot) -> None:
+    display = DetectionDisplay(fade_s=1.0, hold_s=0.5)
+    qtbot.addWidget(display)
+    assert display.text == ""
+    display.show_detection("yes", 0.93, now=100.0)
+    assert display.text == "YES" and display.opacity == 1.0
+    display.tick(now=100.4)
+    assert display.opacity == 1.0
+    display.tick(now=101.0)
+    assert 0.0 < display.opacity < 1.0
+    display.tick(now=102.0)
+    assert display.opacity == 0.0 and display.text == ""
+    display.repaint()
+
+
+def test_detection_log_newest_first_and_capped(qtbot) -> None:
+    log = DetectionLog(max_rows=3)
+    qtbot.addWidget(log)
+    for i, word in enumerate(["yes", "no", "yes", "no"]):
+        log.add_detection(word, 0.9, float(i), 1_700_000_000.0 + i)
+    assert log.rowCount() == 3
+    assert log.words() == ["no", "yes", "no"]
+    assert log.item(0, 1).text() == "3.00"
+
+
+def test_latency_panel_formats(qtbot) -> None:
+    panel = LatencyPanel()
+    qtbot.addWidget(panel)
+    assert panel.value("total", "median") == "-"
+    panel.set_stats("inference", LatencyStats(last_us=250.4, median_us=1234.0, p95_us=250_000.0, count=5))
+    assert panel.value("inference", "last") == "250"
+    assert panel.value("inference", "median") == "1,234"
+    assert panel.value("inference", "p95") == "250 ms"
+    assert format_us(5.0, 0) == "-"
+
+
+def test_feature_image_shows_the_matrix(qtbot) -> None:
+    widget = FeatureImageWidget()
+    qtbot.addWidget(widget)
+    widget.set_kind("mfcc", (61, 16))
+    widget.set_features(np.random.default_rng(1).standard_normal((61, 16)).astype(np.float32))
+    assert widget.shape == (61, 16)
+    assert widget.image_item.rgba.shape == (16, 61, 4)
+    widget.grab()
+    assert widget.image_item.paints > 0
+    widget.set_features(np.zeros((49, 40), np.float32))  # a log-Mel model; constant image
+    assert widget.shape == (49, 40)
+    widget.set_features(None)
+    assert widget.shape is None
+
+
+def test_probability_plot_traces_and_threshold(qtbot) -> None:
+    plot = ProbabilityPlot(seconds=5.0)
+    qtbot.addWidget(plot)
+    plot.set_labels(("yes", "no", "_silence_"))
+    assert list(plot.curves) == ["yes", "no", "_silence_"]
+    times = np.arange(0.0, 8.0, 0.1)
+    probs = np.stack([np.linspace(0, 1, times.size), np.zeros(times.size), np.ones(times.size)], axis=1)
+    plot.set_history(times, probs, now_s=8.0)
+    x, y = plot.curves["yes"].getData()
+    assert x.min() >= -5.5 and x.max() <= 0.0
+    assert y[-1] == pytest.approx(1.0)
+    plot.set_threshold(0.42)
+    assert plot.threshold == pytest.approx(0.42)
+    plot.set_labels(("a", "b"))
+    assert list(plot.curves) == ["a", "b"]
+
+
+def test_model_info_rows(qtbot, default_model) -> None:
+    from kws_gui.core.model_file import KwsModel
+
+    panel = ModelInfoPanel()
+    qtbot.addWidget(panel)
+    info = KwsModel.load(default_model).info()
+    panel.show_info(info)
+    rows = panel.rows()
+    for key in ("File", "Size", "Zipped", "Parameters", "Input", "Labels", "Frontend", "Weights", "Sparsity"):
+        assert key in rows
+    assert rows["Labels"] == ", ".join(info.labels)
+
+
+DEVICES = [
+    InputDevice(0, "USB mic", "ALSA", 48000.0, 1, False),
+    InputDevice(3, "pulse", "ALSA", 44100.0, 32, True),
+]
+
+
+def test_source_chooser_lists_devices_and_emits(qtbot) -> None:
+    chooser = SourceChooser()
+    qtbot.addWidget(chooser)
+    chooser.set_devices(DEVICES, PortAudioStatus(True, "2 input device(s)"))
+    assert chooser.microphone_available
+    assert chooser.device_combo.count() == 2
+    assert chooser.device_combo.currentData() == 3  # the default is preselected
+    assert "(default)" in chooser.device_combo.currentText() and "ALSA" in chooser.device_combo.currentText()
+    chooser.set_kind("microphone")
+    with qtbot.waitSignal(chooser.microphone_chosen) as blocker:
+        chooser.use_button.click()
+    assert blocker.args == [3]
+    chooser.set_wav("/tmp/x.wav", False)
+    chooser.set_kind("wav")
+    with qtbot.waitSignal(chooser.wav_chosen) as blocker:
+        chooser.use_button.click()
+    assert blocker.args == ["/tmp/x.wav", False]
+
+
+def test_source_chooser_without_portaudio_disables_microphone(qtbot) -> None:
+    chooser = SourceChooser()
+    qtbot.addWidget(chooser)
+    chooser.set_devices(
+        [], PortAudioStatus(False, "Microphone disabled. Fix: sudo apt install libportaudio2")
+    )
+    assert not chooser.microphone_available
+    assert not chooser.mic_radio.isEnabled()
+    assert "libportaudio2" in chooser.microphone_reason
+    chooser.set_kind("microphone")
+    assert chooser.wav_radio.isChecked()  # the WAV choice stays usable
+    chooser.set_devices([], PortAudioStatus(True, "ok"))
+    assert not chooser.microphone_available and "No audio input device" in chooser.microphone_reason
+
+
+def test_decision_settings_round_trip(qtbot) -> None:
+    widget = DecisionSettingsWidget()
+    qtbot.addWidget(widget)
+    values = DecisionValues(threshold=0.55, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
+    with qtbot.assertNotEmitted(widget.changed):
+        widget.set_values(values)
+    assert widget.values() == values
+    with qtbot.waitSignal(widget.changed) as blocker:
+        widget.threshold.setValue(0.8)
+    assert blocker.args[0].threshold == pytest.approx(0.8)
+
+
+def test_rgba_image_item_paints_the_colour_map_colours(qtbot) -> None:
+    """Byte order check: a buffer of the colour map's top colour appears as that colour."""
+    import pyqtgraph as pg
+
+    from kws_gui._qt.widgets._rgba_image import RgbaImageItem, colorize, lookup_table
+
+    lut = lookup_table("inferno")
+    rgba = np.ascontiguousarray(colorize(np.ones((4, 8)), 0.0, 1.0, lut))
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    item = RgbaImageItem(rgba)
+    plot.addItem(item)
+    plot.getPlotItem().hideAxis("left")
+    plot.getPlotItem().hideAxis("bottom")
+    plot.setXRange(0, 8, padding=0)
+    plot.setYRange(0, 4, padding=0)
+    plot.resize(200, 100)
+    image = plot.grab().toImage()
+    color = image.pixelColor(image.width() // 2, image.height() // 2)
+    expected = pg.colormap.get("inferno").map(1.0, mode="qcolor")
+    assert (color.red(), color.green(), color.blue()) == (expected.red(), expected.green(), expected.blue())
+    with pytest.raises(ValueError):
+        RgbaImageItem(np.zeros((4, 8, 3), np.uint8))
