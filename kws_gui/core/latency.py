@@ -31,6 +31,7 @@ class RollingLatency:
             raise ValueError(f"window must be positive, got {window!r}")
         self._values: deque[int] = deque(maxlen=int(window))
         self._count = 0
+        self._cached: LatencyStats | None = None
         self._lock = threading.Lock()
 
     def add(self, ns: int) -> None:
@@ -38,20 +39,31 @@ class RollingLatency:
         with self._lock:
             self._values.append(int(ns))
             self._count += 1
+            self._cached = None
 
     def reset(self) -> None:
         """Forget every measurement."""
         with self._lock:
             self._values.clear()
             self._count = 0
+            self._cached = None
 
     def stats(self) -> LatencyStats:
-        """Last, median and 95th percentile of the window, in microseconds."""
+        """Last, median and 95th percentile of the window, in microseconds.
+
+        Computed once per new measurement: GUI timers may poll far more often.
+        """
         with self._lock:
+            if self._cached is not None:
+                return self._cached
             if not self._values:
                 return LatencyStats()
             values = np.fromiter(self._values, dtype=np.float64, count=len(self._values))
             last = self._values[-1]
             count = self._count
         median, p95 = np.percentile(values, [50, 95])
-        return LatencyStats(last / 1e3, float(median) / 1e3, float(p95) / 1e3, count)
+        result = LatencyStats(last / 1e3, float(median) / 1e3, float(p95) / 1e3, count)
+        with self._lock:
+            if self._count == count:
+                self._cached = result
+        return result

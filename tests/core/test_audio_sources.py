@@ -212,3 +212,24 @@ def test_no_input_device_disables_the_microphone_with_a_reason(fake_sounddevice)
     assert list_input_devices() == []
     status = portaudio_status()
     assert not status.available and "no input device" in status.message
+
+
+def test_a_stream_that_stops_delivering_is_reported_only_after_its_first_audio(
+    fake_sounddevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kws_gui.core.audio import microphone
+
+    fake_sounddevice()
+    clock = [1000.0]
+    monkeypatch.setattr(microphone.time, "monotonic", lambda: clock[0])
+    mic = MicrophoneSource("USB")
+    mic.start(Collector())
+    clock[0] += microphone.STALL_TIMEOUT_S + 1  # slow server start: not a stall yet
+    assert mic.error is None
+    clock[0] += microphone.STARTUP_TIMEOUT_S
+    assert mic.error is not None and "after opening" in mic.error
+    FakeInputStream.instances[-1].feed(tone(0.02))
+    assert mic.error is None
+    clock[0] += microphone.STALL_TIMEOUT_S + 1  # audio arrived once, then stopped
+    assert mic.error is not None and "no audio" in mic.error
+    mic.stop()

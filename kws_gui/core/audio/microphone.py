@@ -28,6 +28,8 @@ from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, 
 PORTAUDIO_FIX = "install PortAudio (Debian/Ubuntu/Raspberry Pi OS: sudo apt install libportaudio2)"
 #: Seconds without a callback after which a running stream counts as stalled.
 STALL_TIMEOUT_S = 2.0
+#: Some servers (a freshly started PulseAudio) take seconds to deliver the first block.
+STARTUP_TIMEOUT_S = 10.0
 
 _open_streams = 0
 _open_lock = threading.Lock()
@@ -147,6 +149,7 @@ class MicrophoneSource(AudioSource):
         self._stream: Any = None
         self._stopping = False
         self._last_callback = 0.0
+        self._got_audio = False
         self._resampler_thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
 
@@ -156,8 +159,10 @@ class MicrophoneSource(AudioSource):
         """Why capture stopped unexpectedly, or that no audio arrives any more."""
         if self._error is None and self._stream is not None and not self._stopping:
             silent_for = time.monotonic() - self._last_callback
-            if silent_for > STALL_TIMEOUT_S:
+            if self._got_audio and silent_for > STALL_TIMEOUT_S:
                 return f"{self.name}: no audio for {silent_for:.0f} s (device unplugged?)"
+            if not self._got_audio and silent_for > STARTUP_TIMEOUT_S:
+                return f"{self.name}: no audio {silent_for:.0f} s after opening the device"
         return self._error
 
     @error.setter
@@ -204,6 +209,7 @@ class MicrophoneSource(AudioSource):
             if status.input_overflow:
                 self.overflows += 1
             self._last_callback = time.monotonic()
+            self._got_audio = True
             if direct:
                 on_samples(indata[:, 0])
             else:
@@ -229,6 +235,7 @@ class MicrophoneSource(AudioSource):
             )
             self._resampler_thread.start()
         self._last_callback = time.monotonic()
+        self._got_audio = False
         self._stream = stream
         with _open_lock:
             _open_streams += 1
