@@ -1,0 +1,498 @@
+"""One training run: data -> features -> (pruned) training -> export -> evaluation -> files.
+
+:func:`run_training` is what ``kws-train train`` and ``kws-train prune`` call. It
+reports through a :class:`trainer.progress.Reporter`, polls a
+:class:`trainer.progress.CancelToken` after every batch, and writes its outputs only
+at the very end, each atomically, so a cancelled or crashed run leaves no file that
+looks complete:
+
+* ``{name}.tflite`` (float32) and ``{name}_int8.tflite`` (full-integer), both with
+  the ``kws_gui`` metadata;
+* ``{name}.h5``: the stripped tf-keras model, for a later ``kws-train prune --from``;
+* ``{name}.report.json``: accuracy, sizes, sparsity per layer, latency, timings,
+  dataset and config fingerprints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kws_gui.core.frontend import Frontend
+from kws_gui.core.model_file import KwsModel, zipped_size
+from trainer import export, report
+from trainer.models import TrainConfig, build_model
+from trainer.progress import CancelToken, Reporter
+
+STEP_EVENT_INTERVAL_S = 0.2
+LATENCY_RUNS = 50
+
+
+@dataclass
+class RunContext:
+    """Where a run reports to, how it is cancelled, when it started."""
+
+    reporter: Reporter
+    cancel: CancelToken = field(default_factory=CancelToken)
+    started: float = field(default_factory=time.monotonic)
+    command: str = "train"
+    out: str = ""
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
+
+    def stage(self, stage: str, message: str, **extra: Any) -> None:
+        self.reporter.emit("stage", stage=stage, message=message, elapsed_s=self.elapsed(), **extra)
+
+
+@dataclass
+class LoadedData:
+    """The three splits of a dataset, as features (train also as audio when augmenting)."""
+
+    index: Any
+    train: Any
+    validation: Any
+    test: Any
+    seconds: float
+
+
+def output_paths(out_dir: str | Path, name: str) -> dict[str, Path]:
+    """Artifact kind -> path of a run's outputs."""
+    out = Path(out_dir)
+    return {
+        "tflite-float32": out / f"{name}.tflite",
+        "tflite-int8": out / f"{name}_int8.tflite",
+        "keras": out / f"{name}.h5",
+        "report": report.report_path(out, name),
+    }
+
+
+def load_data(
+    config: TrainConfig, data_dir: str | Path, ctx: RunContext, cache_dir: str | Path | None = None
+) -> LoadedData:
+    """Scan the dataset, emit ``start``/``data`` events, load the three splits' features."""
+    from trainer.data import load_split
+
+    t0 = time.monotonic()
+    index = _scan(config, data_dir, ctx)
+    last = [0.0]
+
+    def progress(split: str):
+        def callback(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done == total or now - last[0] >= STEP_EVENT_INTERVAL_S:
+                last[0] = now
+                ctx.stage(
+                    "features", f"decoding {split}: {done}/{total}", split=split, done=done, total=total
+                )
+            if ctx.cancel.cancelled:
+                ctx.cancel.check()
+
+        return callback
+
+    ctx.stage("features", f"{config.frontend.describe()} (cache: {cache_dir or 'default'})")
+    splits = {}
+    for split in ("train", "validation", "test"):
+        ctx.cancel.check()
+        keep_audio = split == "train" and config.augment
+        splits[split] = load_split(
+            index,
+            split,
+            config.frontend,
+            cache_dir=cache_dir,
+            keep_audio=keep_audio,
+            progress=progress(split),
+        )
+    skipped = sum(len(s.skipped) for s in splits.values())
+    ctx.reporter.emit(
+        "data",
+        counts=index.counts(),
+        skipped=skipped,
+        skipped_files=[list(x) for s in splits.values() for x in s.skipped][:50],
+        layout=index.layout,
+        split_source=index.split_source,
+        from_cache={k: bool(v.from_cache) for k, v in splits.items()},
+        dataset=str(index.root),
+    )
+    return LoadedData(index, splits["train"], splits["validation"], splits["test"], time.monotonic() - t0)
+
+
+def _scan(config: TrainConfig, data_dir: str | Path, ctx: RunContext) -> Any:
+    from trainer.data import scan_dataset
+
+    index = scan_dataset(data_dir, labels=config.labels)
+    n_train = sum(index.counts()["train"].values())
+    steps = math.ceil(n_train / config.batch_size)
+    ctx.reporter.emit(
+        "start",
+        command=ctx.command,
+        preset=config.preset,
+        name=config.model_name,
+        epochs=config.epochs,
+        steps_per_epoch=steps,
+        total_steps=steps * config.epochs,
+        out=ctx.out,
+        labels=list(config.labels),
+    )
+    ctx.stage("data", f"{index.root}: {index.layout} layout, splits from {index.split_source}")
+    return index
+
+
+def run_training(
+    config: TrainConfig,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    ctx: RunContext,
+    cache_dir: str | Path | None = None,
+    base_model: str | Path | None = None,
+    command: str = "train",
+) -> dict[str, Any]:
+    """Train (or, with ``base_model``, prune and fine-tune), export, evaluate, write files.
+
+    Returns the report (also written to ``{out}/{name}.report.json``). Raises
+    :class:`trainer.progress.Cancelled` when cancelled (nothing written),
+    :class:`trainer.data.DatasetError` for unusable data.
+    """
+    from trainer.features import feature_stats
+    from trainer.tf_setup import import_tf, set_seeds
+
+    ctx.command = command
+    ctx.out = str(out_dir)
+    out_dir = Path(out_dir)
+    data = load_data(config, data_dir, ctx, cache_dir)
+    ctx.cancel.check()
+
+    ctx.stage("train", "importing TensorFlow")
+    _, keras, _ = import_tf()
+    set_seeds(config.seed)
+    mean, std = feature_stats(data.train.features)
+    if base_model is not None:
+        model = keras.models.load_model(str(base_model), compile=False)
+        _check_base_model(model, config)
+    else:
+        model = build_model(config, mean, np.square(std))
+    trained, history, pruning_plan, train_seconds = _fit(model, config, data, ctx)
+
+    from trainer.pruning import sparsity_report, strip_pruning
+
+    final = strip_pruning(trained) if pruning_plan is not None else trained
+    sparsity = sparsity_report(final)
+    keras_probs = final.predict(data.test.features, batch_size=256, verbose=0)
+    keras_test_accuracy = float(np.mean(keras_probs.argmax(axis=1) == data.test.labels))
+    ctx.cancel.check()
+
+    ctx.stage("export", "converting to TFLite float32 and int8")
+    float_bytes = export.shorten_tensor_names(export.to_tflite_float(final))
+    ctx.cancel.check()
+    int8_bytes = export.shorten_tensor_names(
+        export.to_tflite_int8(
+            final, data.train.features, seed=config.seed, per_channel=config.int8_per_channel
+        )
+    )
+    ctx.cancel.check()
+
+    ctx.stage("evaluate", "scoring the TFLite models on the validation and test splits")
+    created = report.utc_now()
+    train_fp = data.index.fingerprint("train")
+    files: dict[str, bytes] = {}
+    model_reports: dict[str, Any] = {}
+    runtimes: list[KwsModel] = []
+    for flavour, raw in (("float32", float_bytes), ("int8", int8_bytes)):
+        probe = KwsModel(export.with_metadata(raw, _metadata(config, flavour, sparsity, None, "", created)))
+        from trainer.evaluate import score
+
+        test_score = score(probe, data.test.features, data.test.labels)
+        val_score = score(probe, data.validation.features, data.validation.labels)
+        meta = _metadata(config, flavour, sparsity, test_score["accuracy"], train_fp, created, data.index)
+        files[flavour] = export.with_metadata(raw, meta)
+        runtimes.append(KwsModel(files[flavour]))
+        model_reports[flavour] = {
+            "test_accuracy": test_score["accuracy"],
+            "validation_accuracy": val_score["accuracy"],
+            "test_confusion": test_score["confusion"],
+            "test_n": test_score["n"],
+            "tflite_bytes": len(files[flavour]),
+            "tflite_kb": round(len(files[flavour]) / 1024, 2),
+            "zipped_bytes": zipped_size(files[flavour]),
+            "zipped_kb": round(zipped_size(files[flavour]) / 1024, 2),
+        }
+        ctx.cancel.check()
+
+    from trainer.benchmark import time_models
+
+    for flavour, timing in zip(
+        model_reports, time_models(runtimes, runs=LATENCY_RUNS, warmup=5), strict=True
+    ):
+        model_reports[flavour]["latency"] = timing
+
+    paths = output_paths(out_dir, config.model_name)
+    model_reports["float32"]["file"] = paths["tflite-float32"].name
+    model_reports["int8"]["file"] = paths["tflite-int8"].name
+    full_report = {
+        "schema": "kws-train-report/1",
+        "name": config.model_name,
+        "command": command,
+        "created": created,
+        "preset": config.preset,
+        "architecture": config.architecture,
+        "labels": list(config.labels),
+        "frontend": config.frontend.to_dict(),
+        "frontend_description": config.frontend.describe(),
+        "config": config.to_dict(),
+        "config_fingerprint": config.fingerprint(),
+        "base_model": str(base_model) if base_model else None,
+        "dataset": {
+            "name": data.index.root.name,
+            "root": str(data.index.root),
+            "layout": data.index.layout,
+            "split_source": data.index.split_source,
+            "counts": data.index.counts(),
+            "skipped": {k: len(getattr(data, k).skipped) for k in ("train", "validation", "test")},
+            "fingerprint": train_fp,
+            "fingerprints": {s: data.index.fingerprint(s) for s in ("train", "validation", "test")},
+        },
+        "models": model_reports,
+        "keras": {
+            "test_accuracy": keras_test_accuracy,
+            "parameters": int(final.count_params()),
+        },
+        "sparsity": sparsity,
+        "pruning": pruning_plan.to_dict() if pruning_plan is not None else None,
+        "timing": {
+            "data_and_features_s": round(data.seconds, 2),
+            "training_s": round(train_seconds, 2),
+            "data_features_and_training_s": round(data.seconds + train_seconds, 2),
+            "features_from_cache": bool(data.train.from_cache),
+            "total_s": ctx.elapsed(),
+        },
+        "history": history,
+        "versions": report.package_versions(),
+    }
+
+    ctx.cancel.check()
+    export.atomic_write(paths["tflite-float32"], files["float32"])
+    ctx.reporter.emit("artifact", kind="tflite-float32", path=str(paths["tflite-float32"]))
+    export.atomic_write(paths["tflite-int8"], files["int8"])
+    ctx.reporter.emit("artifact", kind="tflite-int8", path=str(paths["tflite-int8"]))
+    export.save_keras(final, paths["keras"])
+    ctx.reporter.emit("artifact", kind="keras", path=str(paths["keras"]))
+    full_report["timing"]["total_s"] = ctx.elapsed()
+    export.atomic_write(paths["report"], report.render(full_report))
+    ctx.reporter.emit("artifact", kind="report", path=str(paths["report"]))
+    return full_report
+
+
+def _metadata(
+    config: TrainConfig,
+    flavour: str,
+    sparsity: dict[str, Any],
+    test_accuracy: float | None,
+    dataset_fp: str,
+    created: str,
+    index: Any = None,
+) -> dict[str, Any]:
+    return export.model_metadata(
+        config.labels,
+        config.frontend.to_dict(),
+        model=report.model_block(config.architecture, flavour, sparsity),
+        training=report.training_block(
+            index.root.name if index is not None else "",
+            dataset_fp,
+            test_accuracy,
+            config.fingerprint(),
+            created,
+            config.preset,
+        ),
+    )
+
+
+def _check_base_model(model: Any, config: TrainConfig) -> None:
+    from trainer.data import DatasetError
+
+    want = (None, *config.frontend.feature_shape)
+    got = tuple(model.input_shape)
+    if got != want:
+        raise DatasetError(
+            f"the base model takes input {list(got)}, but its config's frontend gives {list(want)}"
+        )
+    if int(model.output_shape[-1]) != len(config.labels):
+        raise DatasetError(
+            f"the base model has {model.output_shape[-1]} outputs but {len(config.labels)} labels are configured"
+        )
+
+
+def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> tuple[Any, list, Any, float]:
+    """Compile and train epoch by epoch (fresh augmentation each epoch)."""
+    from trainer.augment import AugmentConfig, Augmenter
+    from trainer.data import load_background_noise
+    from trainer.features import augmented_features
+    from trainer.pruning import apply_pruning, current_sparsity, plan_pruning, pruning_callbacks
+    from trainer.tf_setup import import_tf
+
+    _, keras, _ = import_tf()
+    n = len(data.train.labels)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    plan = None
+    callbacks: list[Any] = []
+    if config.prune:
+        plan = plan_pruning(
+            total_steps,
+            steps_per_epoch,
+            config.initial_sparsity,
+            config.final_sparsity,
+            config.pruning_start,
+            config.finetune_epochs,
+            config.pruning_frequency,
+        )
+        model = apply_pruning(model, plan)
+        callbacks.extend(pruning_callbacks())
+    if config.final_learning_rate is not None:
+        schedule: Any = keras.optimizers.schedules.PolynomialDecay(
+            config.learning_rate, total_steps, config.final_learning_rate, power=1.0
+        )
+    else:
+        schedule = config.learning_rate
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    frontend = Frontend(config.frontend)
+    augmenter = None
+    if config.augment and data.train.audio is not None:
+        noise = load_background_noise(data.index, config.frontend.sample_rate)
+        augmenter = Augmenter(
+            AugmentConfig(
+                time_shift_s=config.time_shift_ms / 1000.0,
+                background_frequency=config.noise_probability,
+                background_volume=config.noise_volume,
+            ),
+            noise,
+            config.frontend.sample_rate,
+        )
+    rng = np.random.default_rng(config.seed)
+
+    state = {"epoch": 0, "last": 0.0}
+
+    class Progress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            step = state["epoch"] * steps_per_epoch + batch + 1
+            now = time.monotonic()
+            if step == total_steps or now - state["last"] >= STEP_EVENT_INTERVAL_S:
+                state["last"] = now
+                logs = logs or {}
+                ctx.reporter.emit(
+                    "step",
+                    epoch=state["epoch"] + 1,
+                    step=step,
+                    total_steps=total_steps,
+                    loss=_num(logs.get("loss")),
+                    accuracy=_num(logs.get("accuracy")),
+                    sparsity=current_sparsity(self.model) if plan is not None else None,
+                    elapsed_s=ctx.elapsed(),
+                )
+            if ctx.cancel.cancelled:
+                self.model.stop_training = True
+
+    callbacks.append(Progress())
+    history: list[dict[str, Any]] = []
+    t0 = time.monotonic()
+    ctx.stage("train", f"{config.epochs} epochs x {steps_per_epoch} steps, batch {config.batch_size}")
+
+    def epoch_features() -> np.ndarray:
+        if augmenter is None:
+            return data.train.features
+        audio = data.train.audio
+        if config.speed_perturbation > 0:
+            audio = speed_perturb(audio, rng, config.speed_perturbation)
+        return augmented_features(audio, frontend, augmenter, rng)
+
+    # The next epoch's augmented features are computed in a thread while this epoch
+    # trains (NumPy's FFT and matmul release the GIL); one generator, used in order,
+    # keeps runs repeatable.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(epoch_features)
+        for epoch in range(config.epochs):
+            ctx.cancel.check()
+            state["epoch"] = epoch
+            x = upcoming.result()
+            if epoch + 1 < config.epochs:
+                upcoming = pool.submit(epoch_features)
+            entry = _fit_epoch(model, x, data, config, callbacks, epoch, optimizer, schedule, plan, ctx)
+            history.append(entry)
+            ctx.reporter.emit("epoch", **entry)
+    return model, history, plan, time.monotonic() - t0
+
+
+def _fit_epoch(
+    model: Any,
+    x: np.ndarray,
+    data: LoadedData,
+    config: TrainConfig,
+    callbacks: list[Any],
+    epoch: int,
+    optimizer: Any,
+    schedule: Any,
+    plan: Any,
+    ctx: RunContext,
+) -> dict[str, Any]:
+    """One epoch of ``fit``; returns the epoch event's fields."""
+    from trainer.pruning import current_sparsity
+
+    result = model.fit(
+        x,
+        data.train.labels,
+        batch_size=config.batch_size,
+        epochs=epoch + 1,
+        initial_epoch=epoch,
+        shuffle=True,
+        validation_data=(data.validation.features, data.validation.labels),
+        callbacks=callbacks,
+        verbose=0,
+    )
+    ctx.cancel.check()
+    logs = {k: _num(v[-1]) for k, v in result.history.items()}
+    iterations = int(optimizer.iterations.numpy())
+    lr = float(schedule(iterations)) if callable(schedule) else float(schedule)
+    return {
+        "epoch": epoch + 1,
+        "epochs": config.epochs,
+        "loss": logs.get("loss"),
+        "accuracy": logs.get("accuracy"),
+        "val_loss": logs.get("val_loss"),
+        "val_accuracy": logs.get("val_accuracy"),
+        "sparsity": current_sparsity(model) if plan is not None else None,
+        "lr": lr,
+        "step": iterations,
+        "elapsed_s": ctx.elapsed(),
+    }
+
+
+def speed_perturb(audio: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Each clip played at a random speed in ``[1 - amount, 1 + amount]`` (pitch and tempo change).
+
+    Linear interpolation around the clip's centre, zero outside the original: the
+    classic speed-perturbation augmentation, which varies the voice beyond the
+    training speakers. ``(n, samples)`` in and out.
+    """
+    n, samples = audio.shape
+    out = np.zeros_like(audio)
+    factors = rng.uniform(1.0 - amount, 1.0 + amount, size=n)
+    t = np.arange(samples, dtype=np.float64)
+    centre = (samples - 1) / 2.0
+    for i, factor in enumerate(factors):
+        source = centre + (t - centre) * factor
+        out[i] = np.interp(source, t, audio[i], left=0.0, right=0.0)
+    return out
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    return round(v, 6) if math.isfinite(v) else None
