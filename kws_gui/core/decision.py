@@ -14,9 +14,10 @@ ML-KWS demos): every part configurable and testable with synthetic sequences.
 * **threshold** - the best keyword's smoothed score must reach ``threshold``;
 * **suppression** - after a detection nothing is reported for ``suppression_s``
   seconds of stream time (a refractory period, whatever the label), and the
-  label that fired must first fall back below the threshold before it can fire
-  again (re-arming): a word stays in the 1 s window longer than the
-  suppression time, and a model without a silence class keeps scoring it.
+  label that fired must first fall back below ``threshold - rearm_margin``
+  before it can fire again (re-arming with hysteresis): a word stays in the 1 s
+  window longer than the suppression time, a model without a silence class
+  keeps scoring it, and its score may wobble around the threshold meanwhile.
 
 Labels starting with ``_`` (``_silence_``, ``_unknown_``) are never reported.
 """
@@ -44,6 +45,12 @@ class DecisionSettings:
     suppression_s: float = 1.0
     vad_enabled: bool = True
     vad_threshold_dbfs: float = -45.0
+    rearm_margin: float = 0.2
+
+    @property
+    def rearm_level(self) -> float:
+        """Smoothed score a label must fall below before it can fire again."""
+        return max(0.0, self.threshold - self.rearm_margin)
 
     def __post_init__(self) -> None:
         checks = {
@@ -51,6 +58,7 @@ class DecisionSettings:
             "smoothing_s": self.smoothing_s >= 0.0,
             "suppression_s": self.suppression_s >= 0.0,
             "vad_threshold_dbfs": self.vad_threshold_dbfs <= 0.0,
+            "rearm_margin": 0.0 <= self.rearm_margin <= 1.0,
         }
         for name, ok in checks.items():
             value = getattr(self, name)
@@ -153,8 +161,8 @@ class DecisionMaker:
     def _push(self, p: np.ndarray) -> None:
         self._history.append(p)
         self._smoothed = np.mean(np.stack(self._history), axis=0).astype(np.float32)
-        # a label re-arms once its smoothed score is below the threshold again
-        self._armed |= self._smoothed < self.settings.threshold
+        # a label re-arms once its smoothed score is clearly below the threshold again
+        self._armed |= self._smoothed < self.settings.rearm_level
 
     def _decide(self, time_s: float, wall_time: float | None) -> Detection | None:
         if not self._keyword_mask.any():

@@ -296,6 +296,7 @@ class StreamingEngine:
         with self._lock:
             self._source = source
             self._pending_reset = start
+            self._time_s = 0.0  # the new stream's clock; readers never see the old one's time
             self._source_done.clear()
         if source is None:
             return

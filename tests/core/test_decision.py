@@ -63,6 +63,17 @@ def test_a_label_fires_again_only_after_falling_below_the_threshold() -> None:
     assert [t for t, _, _ in dets] == pytest.approx([0.1, 1.7])
 
 
+def test_rearming_needs_the_score_to_fall_clearly_below_the_threshold() -> None:
+    settings = DecisionSettings(threshold=0.7, smoothing_s=0.0, suppression_s=0.2, rearm_margin=0.2)
+    assert settings.rearm_level == pytest.approx(0.5)
+    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    # a wobble to 0.6 inside one word is not a new word; a fall to 0.4 is
+    dets = run(maker, [[0.8, 0.2], [0.6, 0.4], [0.9, 0.1], [0.4, 0.6], [0.9, 0.1]])
+    assert [t for t, _, _ in dets] == pytest.approx([0.1, 0.5])
+    with pytest.raises(ValueError, match="rearm_margin"):
+        DecisionSettings(rearm_margin=-0.1)
+
+
 def test_suppression_applies_across_labels() -> None:
     settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.5)
     maker = DecisionMaker(("yes", "no"), settings, HOP)
