@@ -16,11 +16,15 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Caches, job data and QSettings never touch the real user's folders."""
+    """Caches, job data and QSettings never touch the real user's folders.
+
+    XDG_CONFIG_HOME is left alone: the PulseAudio client finds its cookie and
+    socket through it, and the microphone tests need the real server.
+    """
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("KWS_CACHE_DIR", str(base / "user-cache"))
     monkeypatch.setenv("KWS_DATA_DIR", str(base / "user-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "user-config"))
+    monkeypatch.setenv("KWS_SETTINGS", str(base / "user-config" / "kws-gui.ini"))
 
 
 def shared_data(*parts: str) -> Path:

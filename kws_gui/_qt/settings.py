@@ -7,6 +7,7 @@ the user's real settings untouched.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,11 +69,14 @@ def _to_device(value: object) -> int | str | None:
 class AppSettings:
     """Typed access to the app's persistent settings.
 
-    ``path=None`` uses the per-user INI file (organization and application
-    name :data:`kws_gui.paths.APP_NAME`, under ``$XDG_CONFIG_HOME`` on Linux).
+    ``path=None`` uses ``$KWS_SETTINGS`` when set (tests, kiosk set-ups), else the
+    per-user INI file (organization and application name
+    :data:`kws_gui.paths.APP_NAME`, under ``$XDG_CONFIG_HOME`` on Linux).
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
+        if path is None:
+            path = os.environ.get("KWS_SETTINGS") or None
         if path is None:
             self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
         else:

@@ -59,12 +59,17 @@ def test_corrupt_values_fall_back_to_defaults(settings_path) -> None:
     assert settings.source.loop is False
 
 
-def test_the_default_location_follows_xdg_config_home() -> None:
-    """Without a path the per-user INI is used; conftest points XDG_CONFIG_HOME at a temporary folder."""
-    import os
-
+def test_the_default_location_follows_xdg_config_home(tmp_path, monkeypatch) -> None:
+    """Without a path or $KWS_SETTINGS the per-user INI under XDG_CONFIG_HOME is used."""
+    monkeypatch.delenv("KWS_SETTINGS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     settings = AppSettings()
-    assert settings.file_name == os.path.join(os.environ["XDG_CONFIG_HOME"], "kws-gui", "kws-gui.ini")
+    assert settings.file_name == str(tmp_path / "config" / "kws-gui" / "kws-gui.ini")
+
+
+def test_kws_settings_overrides_the_default_location(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("KWS_SETTINGS", str(tmp_path / "elsewhere.ini"))
+    assert AppSettings().file_name == str(tmp_path / "elsewhere.ini")
 
 
 def test_window_choices_persist_across_restarts(
