@@ -7,6 +7,11 @@ Runs (or, with ``--from-json FILE``, reads the JSON output of)::
 
 prints the table and rewrites the block between ``<!-- results:start -->`` and
 ``<!-- results:end -->`` in README.md (``--dry-run`` only prints).
+
+With ``--results DIR`` (default ``benchmarks/results``) the JSON outputs saved there by
+the other benchmarks (``bench_training.py --json > training_*.json``, ``bench_gui.py``,
+``bench_detection_latency.py --realtime``, ``bench_engine.py``) become a second table of
+the live-app and training goals; ``pipeline.json`` there is used with ``--from-json``.
 """
 
 from __future__ import annotations
@@ -57,6 +62,76 @@ def render_block(result: dict) -> str:
     return result["table"] + note
 
 
+def _load(path: Path) -> object | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def render_goals(results_dir: Path) -> str:
+    """A table of the other benchmarks' saved JSON outputs (empty if there are none)."""
+    rows: list[tuple[str, str, str, str]] = []
+    for path in sorted(results_dir.glob("training_*.json")):
+        for r in _load(path) or []:
+            ok = r["features_and_training_s"] <= r["target_s"]
+            rows.append(
+                (
+                    f"Training, {r['preset']}, {r['epochs']} epochs (cold feature cache)",
+                    f"{r['features_and_training_s']:.0f} s features + training ({r['wall_s']:.0f} s wall)",
+                    f"<= {r['target_s']:.0f} s",
+                    "yes" if ok else "no",
+                )
+            )
+    gui = _load(results_dir / "gui.json")
+    if isinstance(gui, dict):
+        rows.append(
+            (
+                f"App CPU, {gui['inferences_per_s']:.0f} inferences/s + plots at {gui['frames_per_s']:.0f} fps",
+                f"{gui['cpu_percent_of_one_core']:.1f} % of one core",
+                f"<= {gui['targets']['cpu_percent']:.0f} %",
+                "yes" if gui["cpu_percent_of_one_core"] <= gui["targets"]["cpu_percent"] else "no",
+            )
+        )
+        rows.append(
+            (
+                f"Longest event-loop stall (incl. {gui['swaps_loaded']} model swaps)",
+                f"{gui['max_stall_ms']:.0f} ms",
+                f"<= {gui['targets']['stall_ms']:.0f} ms",
+                "yes" if gui["max_stall_ms"] <= gui["targets"]["stall_ms"] else "no",
+            )
+        )
+    det = _load(results_dir / "detection_latency.json")
+    if isinstance(det, dict):
+        rows.append(
+            (
+                f"Detection after the end of the word ({det['detected']}/{det['words']} words, "
+                f"{det['false_or_extra_detections']} extra, real time)",
+                f"median {det['median_ms']:.0f} ms, max {det['max_ms']:.0f} ms",
+                f"<= {det['target_ms']:.0f} ms",
+                "yes" if det["max_ms"] <= det["target_ms"] and det["detected"] == det["words"] else "no",
+            )
+        )
+    engine = _load(results_dir / "engine.json")
+    if isinstance(engine, dict):
+        rows.append(
+            (
+                f"Engine alone, {engine['inferences_per_s']:.0f} inferences/s",
+                f"{engine['cpu_percent_of_one_core']:.1f} % of one core",
+                "-",
+                "-",
+            )
+        )
+    if not rows:
+        return ""
+    lines = ["| Goal | Measured | Target | Met |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines) + (
+        "\n\nFrom the JSON the benchmarks saved in `benchmarks/results/` (one run each, this machine); "
+        "see each script's docstring for what it measures."
+    )
+
+
 def replace_block(text: str, block: str) -> str:
     """``text`` with the block between the markers replaced (ValueError if they are missing)."""
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
@@ -71,9 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=300, help="timed runs per model (default 300)")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--dry-run", action="store_true", help="print the table, leave README alone")
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "results", help="saved benchmark JSON outputs"
+    )
     args = parser.parse_args(argv)
     result = json.loads(args.from_json.read_text()) if args.from_json else run_benchmark(args.runs)
     block = render_block(result)
+    goals = render_goals(args.results)
+    if goals:
+        block += "\n\n" + goals
     print(block)
     if not args.dry_run:
         try:
