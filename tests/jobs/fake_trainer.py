@@ -8,7 +8,8 @@ Behaviour is chosen by ``FAKE_TRAINER_MODE``:
 * ``slow``: steps until SIGTERM, then a cancelled event; exit 130;
 * ``stubborn``: steps forever, ignoring SIGTERM (must be killed).
 
-``FAKE_TRAINER_ARGV`` (a file path), when set, receives the argv as JSON.
+``FAKE_TRAINER_ARGV`` (a file path), when set, receives the argv as JSON;
+``FAKE_TRAINER_NICE`` (a file path) receives the process's niceness.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def main() -> int:
     if os.environ.get("FAKE_TRAINER_ARGV"):
         with open(os.environ["FAKE_TRAINER_ARGV"], "w", encoding="utf-8") as f:
             json.dump(sys.argv[1:], f)
+    if os.environ.get("FAKE_TRAINER_NICE"):
+        with open(os.environ["FAKE_TRAINER_NICE"], "w", encoding="utf-8") as f:
+            f.write(str(os.nice(0)))
     command = sys.argv[1]
     out = arg("--out")
     emit(

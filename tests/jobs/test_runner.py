@@ -46,6 +46,19 @@ def test_success_moves_outputs_into_place(tmp_path: Path, fake_command: tuple[st
     ] == kinds
 
 
+def test_the_child_runs_at_a_lower_cpu_priority(
+    tmp_path: Path, fake_command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kws_gui.jobs.runner import JOB_NICENESS
+
+    nice_file = tmp_path / "nice.txt"
+    monkeypatch.setenv("FAKE_TRAINER_NICE", str(nice_file))
+    runner = _runner(tmp_path, fake_command, "ok")
+    runner.start()
+    assert runner.wait(60)
+    assert int(nice_file.read_text()) == min(19, os.nice(0) + JOB_NICENESS)
+
+
 def test_trainer_error_fails_with_its_message(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
     runner = _runner(tmp_path, fake_command, "error")
     runner.start()
