@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.abc
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,17 +89,3 @@ def make_window(qtbot, settings_path: Path) -> Iterator[Callable[..., object]]:
     yield make
     for window in windows:
         window.close()
-
-
-@pytest.fixture
-def no_portaudio(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``import sounddevice`` raises OSError, as it does when libportaudio2 is not installed."""
-
-    class _Blocker(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname == "sounddevice":
-                raise OSError("PortAudio library not found")
-            return None
-
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [_Blocker(), *sys.meta_path])

@@ -176,19 +176,3 @@ def fake_sounddevice(monkeypatch: pytest.MonkeyPatch) -> Callable[..., SimpleNam
         return fake
 
     return install
-
-
-@pytest.fixture
-def no_portaudio(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``import sounddevice`` raises OSError as it does when libportaudio2 is not installed."""
-    import importlib.abc
-    import sys
-
-    class _Blocker(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname == "sounddevice":
-                raise OSError("PortAudio library not found")
-            return None
-
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [_Blocker(), *sys.meta_path])
