@@ -424,9 +424,10 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     """kws-train annotate MODEL --labels ... --preset|--frontend-json --out OUT."""
+    from kws_gui.core.atomic_file import atomic_write
     from kws_gui.core.frontend import PRESETS, FrontendConfig
     from kws_gui.core.model_file import KwsModel, ModelFileError
-    from trainer.export import atomic_write, model_metadata, with_metadata
+    from trainer.export import model_metadata, with_metadata
     from trainer.models import ConfigError
 
     def body(session: _Session) -> int:

@@ -37,14 +37,12 @@ No TensorFlow here.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.atomic_file import atomic_path, atomic_write
 from kws_gui.core.audio_io import AudioFileError, read_audio
 from kws_gui.core.frontend import Frontend, FrontendConfig, fit_to_length
 
@@ -515,30 +514,17 @@ def _hash_json(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _atomic_save(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through ``write(fileobj)`` into a temporary file, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _save_npy(path: Path, array: np.ndarray) -> None:
     try:
-        _atomic_save(path, lambda handle: np.save(handle, array, allow_pickle=False))
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
     except OSError as exc:
         log.warning("could not write cache file %s: %s", path, exc)
 
 
 def _save_json(path: Path, value: Any) -> None:
     try:
-        _atomic_save(path, lambda handle: handle.write(json.dumps(value).encode("utf-8")))
+        atomic_write(path, json.dumps(value))
     except OSError as exc:
         log.warning("could not write cache file %s: %s", path, exc)
 

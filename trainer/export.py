@@ -7,14 +7,13 @@ training facts; schema in DEVELOPERS.md) through
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kws_gui.core.atomic_file import atomic_path
 from kws_gui.core.model_file import METADATA_SCHEMA
 from kws_gui.core.tflite_metadata import write_metadata
 from trainer.tf_setup import import_tf
@@ -113,45 +112,8 @@ def with_metadata(tflite: bytes, metadata: dict[str, Any]) -> bytes:
     return write_metadata(tflite, metadata)
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder + ``os.replace``.
-
-    A crash never leaves a half-written file under the final name.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def save_keras(model: Any, path: str | Path) -> Path:
     """Save a (stripped) tf-keras model as HDF5, atomically."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".h5", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".h5") as tmp:
         model.save(tmp, save_format="h5", include_optimizer=False)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return Path(path)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.atomic_file import atomic_write
 from kws_gui.core.frontend import Frontend
 from kws_gui.core.model_file import KwsModel, zipped_size
 from trainer import export, report
@@ -276,14 +277,14 @@ def run_training(
     }
 
     ctx.cancel.check()
-    export.atomic_write(paths["tflite-float32"], files["float32"])
+    atomic_write(paths["tflite-float32"], files["float32"])
     ctx.reporter.emit("artifact", kind="tflite-float32", path=str(paths["tflite-float32"]))
-    export.atomic_write(paths["tflite-int8"], files["int8"])
+    atomic_write(paths["tflite-int8"], files["int8"])
     ctx.reporter.emit("artifact", kind="tflite-int8", path=str(paths["tflite-int8"]))
     export.save_keras(final, paths["keras"])
     ctx.reporter.emit("artifact", kind="keras", path=str(paths["keras"]))
     full_report["timing"]["total_s"] = ctx.elapsed()
-    export.atomic_write(paths["report"], report.render(full_report))
+    atomic_write(paths["report"], report.render(full_report))
     ctx.reporter.emit("artifact", kind="report", path=str(paths["report"]))
     return full_report
 

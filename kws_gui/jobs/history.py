@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kws_gui.core.atomic_file import atomic_write
 from kws_gui.jobs.runner import JobStatus
 from kws_gui.jobs.spec import JobSpec, JobSpecError
 
@@ -158,11 +159,8 @@ class JobHistory:
 
     def save(self) -> None:
         """Write the whole history atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"schema": HISTORY_SCHEMA, "jobs": [r.to_dict() for r in self.records]}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(doc, indent=1))
 
     def add(self, record: JobRecord) -> None:
         self.records.append(record)

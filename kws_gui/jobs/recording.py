@@ -13,7 +13,6 @@ some in each split). Qt-free; the countdown is the UI's business.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Protocol
 
 import numpy as np
 import soundfile
+
+from kws_gui.core.atomic_file import atomic_path, atomic_write
 
 SAMPLE_RATE = 16000
 VALIDATION_LIST = "validation_list.txt"
@@ -305,9 +306,8 @@ class ClipStore:
             taken = {int(m["n"]) for p in folder.glob(f"{s}_nohash_*.wav") if (m := _CLIP_RE.match(p.name))}
             n = max(taken, default=-1) + 1
             path = folder / f"{s}_nohash_{n}.wav"
-            tmp = folder / f".{path.name}.tmp"
-            soundfile.write(str(tmp), audio, self.sample_rate, subtype="PCM_16", format="WAV")
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                soundfile.write(str(tmp), audio, self.sample_rate, subtype="PCM_16", format="WAV")
         except (OSError, soundfile.LibsndfileError) as exc:
             raise RecordingError(f"cannot save the clip in {folder}: {exc}") from exc
         self.write_split_lists()
@@ -359,9 +359,7 @@ class ClipStore:
         assignment = self._split_assignment()
         for split, name in (("validation", VALIDATION_LIST), ("test", TESTING_LIST)):
             entries = sorted(k for k, v in assignment.items() if v == split)
-            tmp = self.root / f".{name}.tmp"
-            tmp.write_text("".join(f"{e}\n" for e in entries), encoding="utf-8")
-            os.replace(tmp, self.root / name)
+            atomic_write(self.root / name, "".join(f"{e}\n" for e in entries))
 
 
 # ---------------------------------------------------------------------- playback
