@@ -225,7 +225,7 @@ def run_training(
         }
         ctx.cancel.check()
 
-    from trainer.benchmark import time_models
+    from kws_gui.core.model_timing import time_models
 
     for flavour, timing in zip(
         model_reports, time_models(runtimes, runs=LATENCY_RUNS, warmup=5), strict=True

@@ -7,11 +7,8 @@ own TFLite runtime (no TensorFlow), for the new model and for the reference.
 
 from __future__ import annotations
 
-import statistics
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 
 def _get(d: Any, *keys: str) -> Any:
@@ -94,46 +91,39 @@ def summarize_report(report: dict[str, Any] | None, outputs: dict[str, str]) -> 
     return metrics
 
 
-def measure_latency_us(path: str | Path, runs: int = 30, warmup: int = 3) -> float:
-    """Median time to classify one window (features + inference), in microseconds.
-
-    Measured as the live classifier runs it (:meth:`KwsModel.predict_window` on a
-    1 s window of low noise). Raises :class:`~kws_gui.core.model_file.ModelFileError`
-    for a bad model file.
-    """
-    from kws_gui.core.model_file import KwsModel
-
-    model = KwsModel.load(path)
-    n = int(model.frontend_config.clip_samples)
-    window = np.random.default_rng(0).normal(0.0, 0.01, n).astype(np.float32)
-    for _ in range(warmup):
-        model.predict_window(window)
-    times = []
-    for _ in range(max(1, runs)):
-        _, _, pre_ns, inf_ns = model.predict_window(window)
-        times.append(pre_ns + inf_ns)
-    return statistics.median(times) / 1000.0
-
-
 def latency_against_reference(
     model_path: str | Path, reference_path: str | Path | None = None, runs: int = 30
 ) -> dict[str, Any]:
-    """``{"latency_us", "reference_latency_us", "speedup_vs_reference"}`` (reference time / model time), whatever could be measured."""
-    from kws_gui.core.model_file import ModelFileError
+    """``{"latency_us", "reference_latency_us", "speedup_vs_reference"}`` (reference time / model time), whatever could be measured.
+
+    Latency = median time to classify one window (features + inference), in
+    microseconds, as the live classifier runs it; both models are timed in one
+    interleaved run (:func:`kws_gui.core.model_timing.time_models`).
+    """
+    from kws_gui.core.model_file import KwsModel, ModelFileError
+    from kws_gui.core.model_timing import time_models
     from kws_gui.paths import REFERENCE_MODEL
 
     out: dict[str, Any] = {}
     try:
-        out["latency_us"] = measure_latency_us(model_path, runs)
+        models = [KwsModel.load(model_path)]
     except (ModelFileError, OSError, RuntimeError, ValueError) as exc:
         out["latency_error"] = str(exc)
         return out
     ref = Path(reference_path) if reference_path else REFERENCE_MODEL
     if ref.is_file():
         try:
-            out["reference_latency_us"] = measure_latency_us(ref, runs)
-            if out["latency_us"] > 0:
-                out["speedup_vs_reference"] = out["reference_latency_us"] / out["latency_us"]
+            models.append(KwsModel.load(ref))
         except (ModelFileError, OSError, RuntimeError, ValueError) as exc:
             out["latency_error"] = f"reference: {exc}"
+    try:
+        timings = time_models(models, runs=max(1, runs), warmup=3)
+    except (RuntimeError, ValueError) as exc:  # an interpreter that fails at run time
+        out["latency_error"] = str(exc)
+        return out
+    out["latency_us"] = timings[0]["total"]["median_us"]
+    if len(timings) == 2:
+        out["reference_latency_us"] = timings[1]["total"]["median_us"]
+        if out["latency_us"] > 0:
+            out["speedup_vs_reference"] = out["reference_latency_us"] / out["latency_us"]
     return out
