@@ -1,17 +1,28 @@
-"""Training-time augmentation, as in the Speech Commands recipe (``input_data.py``).
+"""Training-time augmentation: the Speech Commands recipe (``input_data.py``) and what real
+recordings add to it.
 
-For every clip of a batch:
+For every clip of a batch, each step switchable (off by default except 2 and 4, the recipe's):
 
-1. **time shift** by a whole number of samples drawn uniformly from
+1. **speed perturbation**: played at a random speed in ``1 +- speed`` (tempo and pitch);
+2. **time shift** by a whole number of samples drawn uniformly from
    ``[-time_shift_s, +time_shift_s]`` (100 ms by default), the gap filled with zeros;
-2. **background noise** on a ``background_frequency`` share of the clips (0.8): a
-   window of a random ``_background_noise_`` recording, at a random offset, scaled by
-   ``U(0, background_volume)`` (0.1), added to the clip;
-3. the sum is clipped to ``[-1, 1]``.
+3. **reverb** on a ``reverb_probability`` share of the clips: convolution with a
+   synthetic room response (a direct path plus exponentially decaying noise, RT60
+   drawn from ``reverb_rt60_s``), mixed at a random wet level;
+4. **background noise** on a ``background_frequency`` share of the clips (0.8): a
+   window of a random ``_background_noise_`` recording at a random offset, scaled by
+   ``U(0, background_volume)`` (0.1) - or, with ``noise_snr_db``, to a signal-to-noise
+   ratio drawn from that range (clips with no signal keep the volume rule);
+5. **gain**: the clip, noise included, scaled by a random ``gain_db`` (a quiet
+   microphone, or one driven into clipping);
+6. the sum is clipped to ``[-1, 1]`` (what an ADC does to a clip that is too loud).
 
-NumPy only (no TensorFlow): the random draws and the shift are vectorised over
-the batch, the noise is added with one multiply-add per noisy row. The caller
-passes the ``np.random.Generator`` so runs are reproducible.
+SpecAugment-style time and frequency masks work on features, not audio:
+:func:`spec_augment` (called by :func:`trainer.features.augmented_features`).
+
+NumPy only (no TensorFlow): the random draws are vectorised over the batch, the
+noise is added with one multiply-add per noisy row, reverb is one batched FFT. The
+caller passes the ``np.random.Generator`` so runs are reproducible.
 """
 
 from __future__ import annotations
@@ -22,31 +33,58 @@ from dataclasses import dataclass
 import numpy as np
 
 CHUNK_ROWS = 256  # bounds the zero-padded copy made for shifting
+MAX_RT60_S = 1.0
+#: A clip quieter than this RMS has no signal to set a signal-to-noise ratio against.
+MIN_SIGNAL_RMS = 1e-4
 
 
 @dataclass
 class AugmentConfig:
-    """Augmentation settings; the defaults are the Speech Commands recipe's."""
+    """Augmentation settings; the defaults are the Speech Commands recipe's (shift + noise)."""
 
     time_shift_s: float = 0.1
     background_frequency: float = 0.8
     background_volume: float = 0.1
+    noise_snr_db: tuple[float, float] | None = None
+    gain_db: tuple[float, float] | None = None
+    speed: float = 0.0
+    reverb_probability: float = 0.0
+    reverb_rt60_s: tuple[float, float] = (0.1, 0.5)
 
     def __post_init__(self) -> None:
         checks = {
             "time_shift_s": (self.time_shift_s, 0.0, math.inf),
             "background_frequency": (self.background_frequency, 0.0, 1.0),
             "background_volume": (self.background_volume, 0.0, math.inf),
+            "speed": (self.speed, 0.0, 0.49),
+            "reverb_probability": (self.reverb_probability, 0.0, 1.0),
         }
         for name, (value, low, high) in checks.items():
-            if (
-                not isinstance(value, (int, float))
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-                or not low <= value <= high
-            ):
-                bound = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
-                raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+            _check_number(name, value, low, high)
+        for name, pair, low, high in (
+            ("noise_snr_db", self.noise_snr_db, -30.0, 100.0),
+            ("gain_db", self.gain_db, -60.0, 60.0),
+            ("reverb_rt60_s", self.reverb_rt60_s, 0.01, MAX_RT60_S),
+        ):
+            if pair is None:
+                continue
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"{name} must be a (low, high) pair, got {pair!r}")
+            for value in pair:
+                _check_number(name, value, low, high)
+            if pair[0] > pair[1]:
+                raise ValueError(f"{name}: low {pair[0]} is above high {pair[1]}")
+
+
+def _check_number(name: str, value: object, low: float, high: float) -> None:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        bound = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
 
 
 class Augmenter:
@@ -102,24 +140,129 @@ class Augmenter:
         n, samples = x.shape
         if n == 0:
             return x.copy()
+        cfg = self.config
+        if cfg.speed > 0:
+            x = speed_perturb(x, rng, cfg.speed)
         limit = min(self.max_shift, samples - 1)
         if limit > 0:
             amounts = rng.integers(-limit, limit + 1, size=n)
             out = self.shift(x, amounts)
         else:
             out = x.copy()
-        cfg = self.config
-        if self.noise and cfg.background_frequency > 0 and cfg.background_volume > 0:
-            which = rng.integers(0, len(self.noise), size=n)
-            active = rng.random(n) < cfg.background_frequency
-            volumes = rng.uniform(0.0, cfg.background_volume, size=n).astype(np.float32)
-            offsets = rng.random(n)
-            noises = [self._noise_for(k, samples) for k in range(len(self.noise))]
-            # Row by row: each step is one fused multiply-add over a contiguous slice,
-            # cheaper than gathering (rows x samples) windows with fancy indexing.
-            for i in np.flatnonzero(active):
-                noise = noises[which[i]]
-                start = int(offsets[i] * (noise.size - samples + 1))
-                out[i] += volumes[i] * noise[start : start + samples]
+        if cfg.reverb_probability > 0:
+            self._reverb(out, rng)
+        if self.noise and cfg.background_frequency > 0 and (cfg.background_volume > 0 or cfg.noise_snr_db):
+            self._add_noise(out, rng)
+        if cfg.gain_db is not None:
+            out *= (10.0 ** (rng.uniform(*cfg.gain_db, size=n) / 20.0)).astype(np.float32)[:, None]
         np.clip(out, -1.0, 1.0, out=out)
         return out
+
+    def _add_noise(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        """Background noise on a share of the rows, in place (volume or SNR rule)."""
+        cfg = self.config
+        n, samples = out.shape
+        which = rng.integers(0, len(self.noise), size=n)
+        active = rng.random(n) < cfg.background_frequency
+        volumes = rng.uniform(0.0, cfg.background_volume, size=n).astype(np.float32)
+        offsets = rng.random(n)
+        snrs = rng.uniform(*cfg.noise_snr_db, size=n) if cfg.noise_snr_db is not None else None
+        noises = [self._noise_for(k, samples) for k in range(len(self.noise))]
+        # Row by row: each step is one fused multiply-add over a contiguous slice,
+        # cheaper than gathering (rows x samples) windows with fancy indexing.
+        for i in np.flatnonzero(active):
+            noise = noises[which[i]]
+            start = int(offsets[i] * (noise.size - samples + 1))
+            window = noise[start : start + samples]
+            volume = volumes[i]
+            if snrs is not None:
+                signal_rms = float(np.sqrt(np.mean(np.square(out[i], dtype=np.float64))))
+                noise_rms = float(np.sqrt(np.mean(np.square(window, dtype=np.float64))))
+                if signal_rms >= MIN_SIGNAL_RMS and noise_rms > 0:
+                    volume = np.float32(signal_rms / noise_rms * 10.0 ** (-snrs[i] / 20.0))
+            out[i] += volume * window
+
+    def _reverb(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        """Synthetic room reverb on a share of the rows, in place (one batched FFT)."""
+        cfg = self.config
+        n, samples = out.shape
+        rows = np.flatnonzero(rng.random(n) < cfg.reverb_probability)
+        if rows.size == 0:
+            return
+        length = int(round(cfg.reverb_rt60_s[1] * self.sample_rate))
+        t = np.arange(length, dtype=np.float64) / self.sample_rate
+        rt60 = rng.uniform(*cfg.reverb_rt60_s, size=rows.size)
+        tails = rng.standard_normal((rows.size, length)) * np.exp(-6.908 * t[None, :] / rt60[:, None])
+        tails[:, : max(1, int(0.002 * self.sample_rate))] = 0.0  # the direct path comes first
+        tails /= np.sqrt(np.sum(np.square(tails), axis=1, keepdims=True)) + 1e-12
+        wet = rng.uniform(0.1, 0.6, size=rows.size)
+        size = 1 << int(np.ceil(np.log2(samples + length)))
+        spectra = np.fft.rfft(out[rows], size, axis=1) * np.fft.rfft(tails, size, axis=1)
+        reverberant = np.fft.irfft(spectra, size, axis=1)[:, :samples]
+        out[rows] += (wet[:, None] * reverberant).astype(np.float32)
+
+
+def speed_perturb(audio: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Each clip played at a random speed in ``[1 - amount, 1 + amount]`` (pitch and tempo change).
+
+    Linear interpolation around the clip's centre, zero outside the original: the
+    classic speed-perturbation augmentation, which varies the voice beyond the
+    training speakers. ``(n, samples)`` in and out.
+    """
+    n, samples = audio.shape
+    out = np.zeros_like(audio)
+    factors = rng.uniform(1.0 - amount, 1.0 + amount, size=n)
+    t = np.arange(samples, dtype=np.float64)
+    centre = (samples - 1) / 2.0
+    for i, factor in enumerate(factors):
+        source = centre + (t - centre) * factor
+        out[i] = np.interp(source, t, audio[i], left=0.0, right=0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class SpecAugmentConfig:
+    """SpecAugment-style masks: ``masks`` time and ``masks`` frequency bands per clip (0: off)."""
+
+    masks: int = 0
+    time_width: int = 6
+    freq_width: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("masks", "time_width", "freq_width"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+                raise ValueError(f"{name} must be an integer in [0, 100], got {value!r}")
+
+
+def spec_augment(
+    features: np.ndarray,
+    rng: np.random.Generator,
+    masks: int,
+    time_width: int,
+    freq_width: int,
+    fill: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """SpecAugment-style masking, in place: ``masks`` time and ``masks`` frequency bands per clip.
+
+    ``features`` is ``(n, frames, bins)``; each band is up to ``time_width`` frames
+    (or ``freq_width`` bins) wide, at a random place, set to ``fill`` (the training
+    mean per bin, so that the model's normalisation maps it to zero). Returns ``features``.
+    """
+    if masks <= 0 or features.size == 0:
+        return features
+    n, frames, bins = features.shape
+    fill_row = np.broadcast_to(np.asarray(fill, dtype=features.dtype), (bins,))
+    for axis, width_max, size in ((1, time_width, frames), (2, freq_width, bins)):
+        if width_max <= 0:
+            continue
+        for _ in range(masks):
+            widths = rng.integers(0, min(width_max, size) + 1, size=n)
+            starts = (rng.random(n) * (size - widths + 1)).astype(np.int64)
+            for i in np.flatnonzero(widths):
+                a, b = int(starts[i]), int(starts[i] + widths[i])
+                if axis == 1:
+                    features[i, a:b, :] = fill_row
+                else:
+                    features[i, :, a:b] = fill_row[a:b]
+    return features

@@ -62,9 +62,61 @@ _HYPERPARAMETERS: list[tuple[str, str, Callable[[str], Any], str]] = [
         float,
         "augmentation: speed change up to +- this fraction",
     ),
+    (
+        "--noise-snr-db",
+        "noise_snr_db",
+        lambda s: _pair(s),
+        "augmentation: background noise at an SNR in LOW,HIGH dB instead of a volume ('none': volume)",
+    ),
+    (
+        "--gain-db",
+        "gain_db",
+        lambda s: _pair(s),
+        "augmentation: random gain in LOW,HIGH dB, loud clips clip (write --gain-db=-20,10; 'none': off)",
+    ),
+    (
+        "--reverb-probability",
+        "reverb_probability",
+        float,
+        "augmentation: share of clips with synthetic reverb",
+    ),
+    ("--spec-masks", "spec_masks", int, "augmentation: SpecAugment time and frequency masks per clip"),
+    ("--spec-time-width", "spec_time_width", int, "augmentation: frames per time mask, at most"),
+    ("--spec-freq-width", "spec_freq_width", int, "augmentation: feature bins per frequency mask, at most"),
+    (
+        "--unknown-percent",
+        "unknown_percent",
+        float,
+        "_unknown_ examples per split, percent of the keyword clips ('inf': every other word)",
+    ),
+    (
+        "--silence-percent",
+        "silence_percent",
+        float,
+        "background-noise windows as _silence_ examples, percent of the keyword clips",
+    ),
     ("--seed", "seed", int, "seed of every random generator (repeatable runs)"),
     ("--name", "name", str, "file stem of the outputs (default: the preset, '-' -> '_')"),
 ]
+
+
+def _pair(text: str) -> tuple[float, float] | None:
+    """``LOW,HIGH`` -> (low, high); ``none`` -> None."""
+    if text.strip().lower() == "none":
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (two numbers), got {text!r}")
+    try:
+        return float(parts[0]), float(parts[1])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (two numbers), got {text!r}") from exc
+
+
+DATA_HELP = (
+    "data folder (Speech Commands or msc layout); give several times to train on several, "
+    "DIR:WEIGHT to weight one (DIR:3 = each clip three times per epoch)"
+)
 
 
 # ------------------------------------------------------------------- parser
@@ -77,9 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model from a preset and export it")
     train.add_argument("--preset", default="ds-cnn", help="reference or ds-cnn (default: ds-cnn)")
-    train.add_argument(
-        "--data", required=True, type=Path, help="dataset folder (Speech Commands or msc layout)"
-    )
+    train.add_argument("--data", required=True, action="append", help=DATA_HELP)
     train.add_argument("--out", required=True, type=Path, help="output folder")
     _add_training_options(train)
     train.set_defaults(func=cmd_train)
@@ -88,17 +138,25 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument(
         "--from", dest="base", required=True, type=Path, help="the .h5 file, or the folder holding it"
     )
-    prune.add_argument("--data", required=True, type=Path, help="dataset folder")
+    prune.add_argument("--data", required=True, action="append", help=DATA_HELP)
     prune.add_argument("--out", required=True, type=Path, help="output folder")
     _add_training_options(prune)
     prune.set_defaults(func=cmd_prune)
 
     evaluate = sub.add_parser("evaluate", help="accuracy of a .tflite through the TFLite runtime")
     evaluate.add_argument("model", type=Path, help="a .tflite written by kws-train (or annotated)")
-    evaluate.add_argument("--data", required=True, type=Path, help="dataset folder")
+    evaluate.add_argument(
+        "--data", required=True, action="append", help="data folder; give several times for several"
+    )
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test", "all"))
     evaluate.add_argument(
         "--labels", help="comma-separated labels; must match the model's (default: the model's)"
+    )
+    evaluate.add_argument(
+        "--unknown-percent",
+        type=float,
+        default=float("inf"),
+        help="_unknown_ clips, percent of the keyword clips (default: every other word of the split)",
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(evaluate)
@@ -356,20 +414,44 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         session.reporter.emit("start", command="evaluate", model=str(args.model), split=args.split)
         session.reporter.emit("stage", stage="evaluate", message=f"{args.model} on the {args.split} split")
         labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-        result = evaluate_file(args.model, args.data, args.split, cache_dir=args.cache_dir, labels=labels)
+        result = evaluate_file(
+            args.model,
+            args.data,
+            args.split,
+            cache_dir=args.cache_dir,
+            labels=labels,
+            unknown_percent=args.unknown_percent,
+        )
         session.reporter.emit("result", report=result)
         session.reporter.emit("done", ok=True, elapsed_s=session.elapsed())
         if session.progress != "jsonl":
             if args.json:
                 _print_json(session, result)
             else:
-                print(
-                    f"{args.model}: accuracy {result['accuracy']:.4f} on {result['n']} clips "
-                    f"({result['split']}); confusion (rows true {result['labels']}): {result['confusion']}"
-                )
+                print(format_evaluation(result))
         return EXIT_OK
 
     return _run(args, body)
+
+
+def format_evaluation(result: dict[str, Any]) -> str:
+    """The evaluate result for people: overall, per source, per class, keyword false accepts."""
+    lines = [
+        f"{result['model']}: accuracy {result['accuracy']:.4f} on {result['n']} clips "
+        f"({result['split']} split of {result['dataset']})"
+    ]
+    sources = result.get("sources", {})
+    if len(sources) > 1:
+        for name, figures in sources.items():
+            acc = "-" if figures["accuracy"] is None else f"{figures['accuracy']:.4f}"
+            lines.append(f"  source {name:32s} accuracy {acc} on {figures['n']} clips")
+    for label, figures in result.get("per_class", {}).items():
+        if figures["n"]:
+            lines.append(f"  class  {label:12s} recall {figures['recall']:.4f} of {figures['n']} clips")
+    for label, share in result.get("keyword_false_accepts", {}).items():
+        lines.append(f"  {label} clips taken for a keyword: {share:.2%}")
+    lines.append(f"  confusion (rows true {result['labels']}): {result['confusion']}")
+    return "\n".join(lines)
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:

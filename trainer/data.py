@@ -257,15 +257,24 @@ def _check_percentages(validation_percent: float, testing_percent: float) -> Non
 
 
 def _scan_speech_commands(
-    root: Path, words: list[str], want_unknown: bool, validation_percent: float, testing_percent: float
-) -> tuple[list[tuple[Path, str, str]], list[tuple[Path, str, str]], str]:
-    """(word clips, other-word clips, split source); each clip as (path, word, split).
+    root: Path,
+    words: list[str],
+    want_unknown: bool,
+    validation_percent: float,
+    testing_percent: float,
+    require_words: bool = True,
+    want_silence: bool = False,
+) -> tuple[list[tuple[Path, str, str]], list[tuple[Path, str, str]], list[tuple[Path, str, str]], str]:
+    """(word clips, other-word clips, recorded silence clips, split source); each clip as (path, word, split).
 
     With lists, a file on both lists counts as test data (kept out of model selection)
-    and a listed file that does not exist is ignored.
+    and a listed file that does not exist is ignored. ``require_words=False`` lets a
+    folder lack some label folders (one of several data folders). With
+    ``want_silence`` the clips of a ``_silence_/`` folder (recorded background, as the
+    Speech Commands test set ships it) are returned as silence examples.
     """
     missing = [w for w in words if not (root / w).is_dir()]
-    if missing:
+    if missing and require_words:
         found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
         raise DatasetError(
             f"no folder {missing[0]!r} in {root} (label folders found: {', '.join(found) or 'none'})"
@@ -285,7 +294,10 @@ def _scan_speech_commands(
             return "validation"
         return "train"
 
-    wanted = [(p, w, split_of(w, p)) for w in words for p in _audio_files(root / w)]
+    def clips_of(folder: str) -> list[tuple[Path, str, str]]:
+        return [(p, folder, split_of(folder, p)) for p in _audio_files(root / folder)]
+
+    wanted = [clip for w in words if w not in missing for clip in clips_of(w)]
     others: list[tuple[Path, str, str]] = []
     if want_unknown:
         for folder in sorted(root.iterdir()):
@@ -295,8 +307,9 @@ def _scan_speech_commands(
                 and folder.name != BACKGROUND_NOISE_DIR
                 and not folder.name.startswith((".", "_"))
             ):
-                others.extend((p, folder.name, split_of(folder.name, p)) for p in _audio_files(folder))
-    return wanted, others, "lists" if use_lists else "hash"
+                others.extend(clips_of(folder.name))
+    silence = clips_of(SILENCE_LABEL) if want_silence and (root / SILENCE_LABEL).is_dir() else []
+    return wanted, others, silence, "lists" if use_lists else "hash"
 
 
 def _msc_label(name: str, words: Sequence[str]) -> str | None:
@@ -372,6 +385,151 @@ def _silence_clips(
     return clips
 
 
+@dataclass
+class _FolderScan:
+    """What one data folder holds before the pseudo-label classes are sampled."""
+
+    root: Path
+    layout: str
+    split_source: str
+    wanted: list[tuple[Path, str, str]]
+    others: list[tuple[Path, str, str]]
+    silence: list[tuple[Path, str, str]]
+    noise_files: list[Path]
+
+    def speaker(self, path: Path, word: str) -> str:
+        return _msc_speaker(path, word) if self.layout == "msc" else speaker_of(path.name)
+
+
+def _scan_folder(
+    root: str | Path,
+    labels: tuple[str, ...],
+    validation_percent: float,
+    testing_percent: float,
+    require_words: bool,
+) -> _FolderScan:
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise DatasetError(f"dataset folder {root} does not exist")
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a folder")
+    root = root.resolve()
+    words = [label for label in labels if label not in PSEUDO_LABELS]
+    want_unknown = UNKNOWN_LABEL in labels
+    silence: list[tuple[Path, str, str]] = []
+    if any((root / name).is_dir() for name in MSC_FOLDERS):
+        layout, split_source = "msc", "folders"
+        wanted, others = _scan_msc(root, words, want_unknown)
+    elif (
+        not require_words
+        or any((root / w).is_dir() for w in words)
+        or any(
+            (root / name).exists()
+            for name in (VALIDATION_LIST, TESTING_LIST, BACKGROUND_NOISE_DIR, SILENCE_LABEL)
+        )
+    ):
+        layout = "speech-commands"
+        wanted, others, silence, split_source = _scan_speech_commands(
+            root,
+            words,
+            want_unknown,
+            validation_percent,
+            testing_percent,
+            require_words=require_words,
+            want_silence=SILENCE_LABEL in labels,
+        )
+    else:
+        found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise DatasetError(
+            f"unknown dataset layout in {root}: expected one folder per label "
+            f"({', '.join(words)}) as in Speech Commands, or msc-train/ msc-val/ msc-test/ "
+            f"(folders found: {', '.join(found) or 'none'})"
+        )
+    noise_dir = root / BACKGROUND_NOISE_DIR
+    noise_files = _audio_files(noise_dir) if noise_dir.is_dir() else []
+    if not (wanted or others or silence or noise_files):
+        raise DatasetError(
+            f"{root} holds nothing for the labels {', '.join(labels)}: no label folders"
+            + (", other words" if want_unknown else "")
+            + f", {BACKGROUND_NOISE_DIR}/ or {SILENCE_LABEL}/ clips"
+        )
+    return _FolderScan(root, layout, split_source, wanted, others, silence, noise_files)
+
+
+def scan_datasets(
+    roots: Sequence[str | Path],
+    labels: Sequence[str] | str = DEFAULT_LABELS,
+    validation_percent: float = 10.0,
+    testing_percent: float = 10.0,
+    require_splits: Sequence[str] = SPLITS,
+    silence_percent: float = 10.0,
+    unknown_percent: float = 10.0,
+    sample_rate: int = 16000,
+) -> list[DatasetIndex]:
+    """Index several dataset folders as one dataset: one :class:`DatasetIndex` per folder.
+
+    Each folder is split by its own lists (or the hash rule, or its msc folders) and
+    may lack some label folders (a folder of other words only, say), as long as every
+    label has clips in some folder. The pseudo-label classes are sized over all folders
+    together: ``unknown_percent`` of the keyword clips of each split are drawn (seeded)
+    from the non-label word folders of every folder, ``silence_percent`` of them are
+    1 s windows of every folder's ``_background_noise_/``, and every recorded clip in a
+    ``_silence_/`` folder is a silence example too. Each clip stays in the index of the
+    folder it comes from, so accuracy can be reported per source.
+    """
+    if isinstance(roots, (str, Path)):
+        roots = [roots]
+    if not roots:
+        raise DatasetError("no dataset folder given")
+    labels = _normalise_labels(labels)
+    _check_percentages(validation_percent, testing_percent)
+    for name, value in (("silence_percent", silence_percent), ("unknown_percent", unknown_percent)):
+        if not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+            raise DatasetError(f"{name} must be a number >= 0 (inf: every clip), got {value!r}")
+    for split in require_splits:
+        if split not in SPLITS:
+            raise DatasetError(f"unknown split {split!r} in require_splits: choose from {', '.join(SPLITS)}")
+    single = len(roots) == 1
+    scans = [_scan_folder(r, labels, validation_percent, testing_percent, single) for r in roots]
+    seen: dict[Path, int] = {}
+    for scan in scans:
+        if scan.root in seen:
+            raise DatasetError(f"{scan.root} is given twice: name each data folder once")
+        seen[scan.root] = 1
+
+    clips: list[list[Clip]] = [
+        [Clip(p, w, scan.speaker(p, w), s) for p, w, s in scan.wanted] for scan in scans
+    ]
+    words_per_split = {s: sum(1 for per in clips for c in per if c.split == s) for s in SPLITS}
+    if UNKNOWN_LABEL in labels:
+        rng = np.random.default_rng(RANDOM_SEED)
+        for split in SPLITS:
+            pool = sorted((p, w, k) for k, scan in enumerate(scans) for p, w, s in scan.others if s == split)
+            take = len(pool)
+            if math.isfinite(unknown_percent):
+                take = min(take, math.ceil(words_per_split[split] * unknown_percent / 100.0))
+            for i in sorted(rng.permutation(len(pool))[:take]):
+                path, word, k = pool[int(i)]
+                clips[k].append(Clip(path, UNKNOWN_LABEL, scans[k].speaker(path, word), split))
+    if SILENCE_LABEL in labels:
+        if not math.isfinite(silence_percent):
+            raise DatasetError("silence_percent must be finite: it sizes the background-noise windows")
+        per_split = {s: math.ceil(words_per_split[s] * silence_percent / 100.0) for s in SPLITS}
+        noise_files = [p for scan in scans for p in scan.noise_files]
+        owner = {p: k for k, scan in enumerate(scans) for p in scan.noise_files}
+        for clip in _silence_clips(noise_files, per_split, int(round(sample_rate)), sample_rate):
+            clips[owner[clip.path]].append(clip)
+        for k, scan in enumerate(scans):
+            clips[k].extend(Clip(p, SILENCE_LABEL, SILENCE_LABEL, s) for p, _, s in scan.silence)
+
+    indexes = []
+    for scan, per in zip(scans, clips, strict=True):
+        per.sort(key=lambda c: (SPLITS.index(c.split), labels.index(c.label), str(c.path), c.start or 0))
+        indexes.append(DatasetIndex(scan.root, scan.layout, labels, per, scan.noise_files, scan.split_source))
+    _check_nonempty(indexes, require_splits)
+    return indexes
+
+
 def scan_dataset(
     root: str | Path,
     labels: Sequence[str] | str = DEFAULT_LABELS,
@@ -390,90 +548,59 @@ def scan_dataset(
     Every label must have clips, and every split in ``require_splits`` must hold
     clips of every label; otherwise :class:`DatasetError` says which is empty.
     ``silence_percent`` / ``unknown_percent`` size the pseudo-label classes when
-    ``_silence_`` / ``_unknown_`` are labels (``sample_rate`` places silence windows).
+    ``_silence_`` / ``_unknown_`` are labels (``sample_rate`` places silence windows);
+    see :func:`scan_datasets` for several folders.
     """
-    root = Path(root).expanduser()
-    labels = _normalise_labels(labels)
-    _check_percentages(validation_percent, testing_percent)
-    for split in require_splits:
-        if split not in SPLITS:
-            raise DatasetError(f"unknown split {split!r} in require_splits: choose from {', '.join(SPLITS)}")
-    if not root.exists():
-        raise DatasetError(f"dataset folder {root} does not exist")
-    if not root.is_dir():
-        raise DatasetError(f"{root} is not a folder")
-    root = root.resolve()
-    words = [label for label in labels if label not in PSEUDO_LABELS]
-    want_unknown = UNKNOWN_LABEL in labels
-
-    if any((root / name).is_dir() for name in MSC_FOLDERS):
-        layout, split_source = "msc", "folders"
-        wanted, others = _scan_msc(root, words, want_unknown)
-    elif any((root / w).is_dir() for w in words) or any(
-        (root / name).exists() for name in (VALIDATION_LIST, TESTING_LIST, BACKGROUND_NOISE_DIR)
-    ):
-        layout = "speech-commands"
-        wanted, others, split_source = _scan_speech_commands(
-            root, words, want_unknown, validation_percent, testing_percent
-        )
-    else:
-        found = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-        raise DatasetError(
-            f"unknown dataset layout in {root}: expected one folder per label "
-            f"({', '.join(words)}) as in Speech Commands, or msc-train/ msc-val/ msc-test/ "
-            f"(folders found: {', '.join(found) or 'none'})"
-        )
-
-    noise_dir = root / BACKGROUND_NOISE_DIR
-    noise_files = _audio_files(noise_dir) if noise_dir.is_dir() else []
-
-    def speaker(path: Path, word: str) -> str:
-        return _msc_speaker(path, word) if layout == "msc" else speaker_of(path.name)
-
-    clips = [Clip(p, w, speaker(p, w), s) for p, w, s in wanted]
-    words_per_split = {s: sum(1 for c in clips if c.split == s) for s in SPLITS}
-    if want_unknown:
-        rng = np.random.default_rng(RANDOM_SEED)
-        for split in SPLITS:
-            pool = sorted((p, w) for p, w, s in others if s == split)
-            take = min(len(pool), math.ceil(words_per_split[split] * unknown_percent / 100.0))
-            for i in sorted(rng.permutation(len(pool))[:take]):
-                path, word = pool[int(i)]
-                clips.append(Clip(path, UNKNOWN_LABEL, speaker(path, word), split))
-    if SILENCE_LABEL in labels:
-        per_split = {s: math.ceil(words_per_split[s] * silence_percent / 100.0) for s in SPLITS}
-        clips.extend(_silence_clips(noise_files, per_split, int(round(sample_rate)), sample_rate))
-    clips.sort(key=lambda c: (SPLITS.index(c.split), labels.index(c.label), str(c.path), c.start or 0))
-
-    index = DatasetIndex(root, layout, labels, clips, noise_files, split_source)
-    _check_nonempty(index, require_splits)
-    return index
+    return scan_datasets(
+        [root],
+        labels,
+        validation_percent,
+        testing_percent,
+        require_splits,
+        silence_percent,
+        unknown_percent,
+        sample_rate,
+    )[0]
 
 
-def _check_nonempty(index: DatasetIndex, require_splits: Sequence[str]) -> None:
-    counts = index.counts()
-    how = {
+def _check_nonempty(indexes: list[DatasetIndex], require_splits: Sequence[str]) -> None:
+    """Every label has clips somewhere; every required split holds every label (all folders together)."""
+    counts = {s: dict.fromkeys(indexes[0].labels, 0) for s in SPLITS}
+    for index in indexes:
+        for split, per_label in index.counts().items():
+            for label, n in per_label.items():
+                counts[split][label] += n
+    how_by_source = {
         "lists": f"split by {VALIDATION_LIST} / {TESTING_LIST}",
         "hash": "split by the Speech Commands speaker-hash rule",
         "folders": "split by the msc-train / msc-val / msc-test folders",
-    }[index.split_source]
-    for label in index.labels:
+    }
+    where_all = ", ".join(str(index.root) for index in indexes)
+    how = "; ".join(sorted({how_by_source[index.split_source] for index in indexes}))
+    first = indexes[0]
+    for label in first.labels:
         if sum(counts[s][label] for s in SPLITS) == 0:
             if label == SILENCE_LABEL:
-                why = f"no readable background noise in {index.root / BACKGROUND_NOISE_DIR}"
+                why = (
+                    f"no readable background noise in {first.root / BACKGROUND_NOISE_DIR}"
+                    if len(indexes) == 1
+                    else f"no {BACKGROUND_NOISE_DIR}/ or {SILENCE_LABEL}/ clips in {where_all}"
+                )
             elif label == UNKNOWN_LABEL:
                 why = "no word folders besides the labels to sample unknown words from"
-            else:
-                where = index.root / label if index.layout == "speech-commands" else index.root
+            elif len(indexes) == 1:
+                where = first.root / label if first.layout == "speech-commands" else first.root
                 why = f"no audio files found for it in {where}"
+            else:
+                why = f"no audio files found for it in {where_all}"
             raise DatasetError(f"class {label!r} is empty: {why}")
     for split in require_splits:
         if sum(counts[split].values()) == 0:
-            raise DatasetError(f"the {split} split of {index.root} is empty ({how})")
-        for label in index.labels:
+            raise DatasetError(f"the {split} split of {where_all} is empty ({how})")
+        for label in first.labels:
             if counts[split][label] == 0:
                 raise DatasetError(
-                    f"class {label!r} has no clips in the {split} split of {index.root} ({how})"
+                    f"class {label!r} has no clips in the {split} split of {where_all} ({how})"
                 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from kws_gui.core.frontend import Frontend
-from trainer.augment import Augmenter
+from trainer.augment import Augmenter, SpecAugmentConfig, spec_augment
 
 DEFAULT_BATCH = 512
 
@@ -20,11 +20,14 @@ def augmented_features(
     augmenter: Augmenter | None,
     rng: np.random.Generator,
     batch_size: int = DEFAULT_BATCH,
+    spec: SpecAugmentConfig | None = None,
+    fill: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Features of a freshly augmented copy of ``audio`` (n, samples) -> (n, frames, features).
 
     Call once per epoch for new shifts and noise. Works in batches of ``batch_size``
     clips so memory stays bounded; ``augmenter=None`` gives the plain features.
+    ``spec`` adds SpecAugment masks filled with ``fill`` (the training mean per bin).
     """
     x = np.asarray(audio, dtype=np.float32)
     if x.ndim != 2:
@@ -37,6 +40,8 @@ def augmented_features(
         if augmenter is not None:
             chunk = augmenter(chunk, rng)
         out[start : start + len(chunk)] = frontend.batch_features(chunk)
+    if spec is not None and spec.masks > 0:
+        spec_augment(out, rng, spec.masks, spec.time_width, spec.freq_width, fill)
     return out
 
 

@@ -12,14 +12,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from kws_gui.core.frontend import DS_CNN, REFERENCE, FrontendConfig
+from trainer.augment import AugmentConfig, SpecAugmentConfig
 
 ARCHITECTURES = ("cnn", "ds-cnn")
+#: AugmentConfig / SpecAugmentConfig field -> the TrainConfig option users set.
+_AUGMENT_OPTIONS = {
+    "time_shift_s": "time_shift_ms",
+    "background_frequency": "noise_probability",
+    "background_volume": "noise_volume",
+    "speed": "speed_perturbation",
+    "masks": "spec_masks",
+    "time_width": "spec_time_width",
+    "freq_width": "spec_freq_width",
+}
 
 
 class ConfigError(ValueError):
@@ -53,6 +65,14 @@ class TrainConfig:
     noise_probability: float = 0.8
     noise_volume: float = 0.1
     speed_perturbation: float = 0.0  # each epoch, play clips at 1 +- this speed (pitch and tempo)
+    noise_snr_db: tuple[float, float] | None = None  # noise at an SNR in this range instead of a volume
+    gain_db: tuple[float, float] | None = None  # random gain (dB) after the noise; loud clips clip
+    reverb_probability: float = 0.0  # share of clips with synthetic room reverb
+    spec_masks: int = 0  # SpecAugment: time and frequency masks per clip
+    spec_time_width: int = 6  # frames, at most, per time mask
+    spec_freq_width: int = 2  # feature bins, at most, per frequency mask
+    unknown_percent: float = 10.0  # _unknown_ examples per split, % of the keyword clips (inf: all)
+    silence_percent: float = 10.0  # background-noise windows as _silence_, % of the keyword clips
     seed: int = 0
     name: str = ""
 
@@ -89,6 +109,62 @@ class TrainConfig:
             fail("speed_perturbation", f"must be in [0, 0.5), got {self.speed_perturbation}")
         if self.noise_volume < 0:
             fail("noise_volume", f"must be >= 0, got {self.noise_volume}")
+        for name in ("unknown_percent", "silence_percent"):
+            value = getattr(self, name)
+            if not value >= 0 or (name == "silence_percent" and value == math.inf):
+                fail(name, f"must be a number >= 0, got {value}")
+        try:
+            self.augment_config()
+            self.spec_augment_config()
+        except ValueError as exc:
+            option, _, message = str(exc).partition(" ")
+            option = option.rstrip(":")
+            fail(_AUGMENT_OPTIONS.get(option, option), message)
+
+    def augment_config(self) -> AugmentConfig:
+        """The audio augmentation of this run (see :mod:`trainer.augment`)."""
+        return AugmentConfig(
+            time_shift_s=self.time_shift_ms / 1000.0,
+            background_frequency=self.noise_probability,
+            background_volume=self.noise_volume,
+            noise_snr_db=self.noise_snr_db,
+            gain_db=self.gain_db,
+            speed=self.speed_perturbation,
+            reverb_probability=self.reverb_probability,
+        )
+
+    def spec_augment_config(self) -> SpecAugmentConfig:
+        """The feature masking of this run."""
+        return SpecAugmentConfig(self.spec_masks, self.spec_time_width, self.spec_freq_width)
+
+    def augmentation_summary(self) -> dict[str, Any]:
+        """What augmentation does in this run, for the report (off steps named as off)."""
+        if not self.augment:
+            return {"enabled": False}
+        return {
+            "enabled": True,
+            "time_shift_ms": self.time_shift_ms,
+            "background_noise": {
+                "probability": self.noise_probability,
+                **(
+                    {"snr_db": list(self.noise_snr_db)}
+                    if self.noise_snr_db is not None
+                    else {"max_volume": self.noise_volume}
+                ),
+            },
+            "gain_db": list(self.gain_db) if self.gain_db is not None else "off",
+            "speed_perturbation": self.speed_perturbation or "off",
+            "reverb_probability": self.reverb_probability or "off",
+            "spec_augment": (
+                {
+                    "masks": self.spec_masks,
+                    "time_width": self.spec_time_width,
+                    "freq_width": self.spec_freq_width,
+                }
+                if self.spec_masks
+                else "off"
+            ),
+        }
 
     @property
     def model_name(self) -> str:
@@ -105,6 +181,11 @@ class TrainConfig:
         data["frontend"] = self.frontend.to_dict()
         data["labels"] = list(self.labels)
         data["first_kernel"] = list(self.first_kernel)
+        for name in ("noise_snr_db", "gain_db"):
+            if data[name] is not None:
+                data[name] = list(data[name])
+        if data["unknown_percent"] == math.inf:
+            data["unknown_percent"] = "inf"
         return data
 
     @classmethod
@@ -115,7 +196,12 @@ class TrainConfig:
         try:
             values["frontend"] = FrontendConfig.from_dict(values["frontend"])
             values["labels"] = tuple(values["labels"])
+            if values.get("unknown_percent") == "inf":
+                values["unknown_percent"] = math.inf
             values["first_kernel"] = tuple(values.get("first_kernel", (10, 4)))
+            for name in ("noise_snr_db", "gain_db"):
+                if values.get(name) is not None:
+                    values[name] = tuple(values[name])
             return cls(**values)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"invalid training config: {exc}") from exc

@@ -54,13 +54,66 @@ class RunContext:
 
 @dataclass
 class LoadedData:
-    """The three splits of a dataset, as features (train also as audio when augmenting)."""
+    """The three splits of every data folder, stacked (train also as audio when augmenting)."""
 
-    index: Any
+    indexes: list[Any]
+    specs: list[Any]
     train: Any
     validation: Any
     test: Any
     seconds: float
+
+    @property
+    def names(self) -> list[str]:
+        """Source (data folder) names, in ``--data`` order."""
+        return self.train.names
+
+    @property
+    def weights(self) -> list[float]:
+        """Training weight of each source."""
+        return [spec.weight for spec in self.specs]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Split -> label -> clips, all sources together."""
+        from trainer.data import SPLITS
+
+        labels = self.indexes[0].labels
+        total = {s: dict.fromkeys(labels, 0) for s in SPLITS}
+        for index in self.indexes:
+            for split, per_label in index.counts().items():
+                for label, n in per_label.items():
+                    total[split][label] += n
+        return total
+
+    def fingerprint(self, split: str) -> str:
+        """The split's fingerprint: the folder's own for one folder, else a hash of each folder's."""
+        if len(self.indexes) == 1:
+            return self.indexes[0].fingerprint(split)
+        import hashlib
+
+        joined = "\n".join(
+            f"{index.fingerprint(split)}\t{w!r}" for index, w in zip(self.indexes, self.weights, strict=True)
+        )
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    @property
+    def dataset_name(self) -> str:
+        """What the metadata calls the training data: the folder names, joined with '+'."""
+        return "+".join(self.names)
+
+    def sources_block(self) -> list[dict[str, Any]]:
+        """The report's ``dataset.sources``: name, root, weight, layout, split source and counts per folder."""
+        return [
+            {
+                "name": name,
+                "root": str(index.root),
+                "weight": spec.weight,
+                "layout": index.layout,
+                "split_source": index.split_source,
+                "counts": index.counts(),
+            }
+            for name, index, spec in zip(self.names, self.indexes, self.specs, strict=True)
+        ]
 
 
 def output_paths(out_dir: str | Path, name: str) -> dict[str, Path]:
@@ -75,22 +128,32 @@ def output_paths(out_dir: str | Path, name: str) -> dict[str, Path]:
 
 
 def load_data(
-    config: TrainConfig, data_dir: str | Path, ctx: RunContext, cache_dir: str | Path | None = None
+    config: TrainConfig, data: Any, ctx: RunContext, cache_dir: str | Path | None = None
 ) -> LoadedData:
-    """Scan the dataset, emit ``start``/``data`` events, load the three splits' features."""
-    from trainer.data import load_split
+    """Scan the data folders, emit ``start``/``data`` events, load the three splits' features.
+
+    ``data`` is one folder or several (paths, ``DIR:WEIGHT`` strings or
+    :class:`trainer.sources.DataSpec`).
+    """
+    from trainer.sources import load_mixed_split, parse_specs
 
     t0 = time.monotonic()
-    index = _scan(config, data_dir, ctx)
+    specs = parse_specs(data)
+    indexes = _scan(config, specs, ctx)
     last = [0.0]
 
-    def progress(split: str):
+    def progress(split: str, source: str):
         def callback(done: int, total: int) -> None:
             now = time.monotonic()
             if done == total or now - last[0] >= STEP_EVENT_INTERVAL_S:
                 last[0] = now
                 ctx.stage(
-                    "features", f"decoding {split}: {done}/{total}", split=split, done=done, total=total
+                    "features",
+                    f"decoding {split} of {source}: {done}/{total}",
+                    split=split,
+                    source=source,
+                    done=done,
+                    total=total,
                 )
             if ctx.cancel.cancelled:
                 ctx.cancel.check()
@@ -101,34 +164,43 @@ def load_data(
     splits = {}
     for split in ("train", "validation", "test"):
         ctx.cancel.check()
-        keep_audio = split == "train" and config.augment
-        splits[split] = load_split(
-            index,
+        splits[split] = load_mixed_split(
+            indexes,
             split,
             config.frontend,
             cache_dir=cache_dir,
-            keep_audio=keep_audio,
-            progress=progress(split),
+            keep_audio=split == "train" and config.augment,
+            progress=progress,
         )
-    skipped = sum(len(s.skipped) for s in splits.values())
+    loaded = LoadedData(
+        indexes, specs, splits["train"], splits["validation"], splits["test"], time.monotonic() - t0
+    )
+    skipped = [list(x) for s in splits.values() for x in s.skipped]
     ctx.reporter.emit(
         "data",
-        counts=index.counts(),
-        skipped=skipped,
-        skipped_files=[list(x) for s in splits.values() for x in s.skipped][:50],
-        layout=index.layout,
-        split_source=index.split_source,
+        counts=loaded.counts(),
+        skipped=len(skipped),
+        skipped_files=skipped[:50],
+        layout=indexes[0].layout if len(indexes) == 1 else "several",
+        split_source=indexes[0].split_source if len(indexes) == 1 else "per folder",
         from_cache={k: bool(v.from_cache) for k, v in splits.items()},
-        dataset=str(index.root),
+        dataset=str(indexes[0].root) if len(indexes) == 1 else loaded.dataset_name,
+        sources=loaded.sources_block(),
     )
-    return LoadedData(index, splits["train"], splits["validation"], splits["test"], time.monotonic() - t0)
+    return loaded
 
 
-def _scan(config: TrainConfig, data_dir: str | Path, ctx: RunContext) -> Any:
-    from trainer.data import scan_dataset
+def _scan(config: TrainConfig, specs: list[Any], ctx: RunContext) -> list[Any]:
+    from trainer.data import scan_datasets
 
-    index = scan_dataset(data_dir, labels=config.labels)
-    n_train = sum(index.counts()["train"].values())
+    indexes = scan_datasets(
+        [spec.path for spec in specs],
+        labels=config.labels,
+        unknown_percent=config.unknown_percent,
+        silence_percent=config.silence_percent,
+        sample_rate=config.frontend.sample_rate,
+    )
+    n_train = sum(len(index.split("train")) * spec.weight for index, spec in zip(indexes, specs, strict=True))
     steps = math.ceil(n_train / config.batch_size)
     ctx.reporter.emit(
         "start",
@@ -141,13 +213,14 @@ def _scan(config: TrainConfig, data_dir: str | Path, ctx: RunContext) -> Any:
         out=ctx.out,
         labels=list(config.labels),
     )
-    ctx.stage("data", f"{index.root}: {index.layout} layout, splits from {index.split_source}")
-    return index
+    for index in indexes:
+        ctx.stage("data", f"{index.root}: {index.layout} layout, splits from {index.split_source}")
+    return indexes
 
 
 def run_training(
     config: TrainConfig,
-    data_dir: str | Path,
+    data_dir: Any,
     out_dir: str | Path,
     ctx: RunContext,
     cache_dir: str | Path | None = None,
@@ -156,7 +229,8 @@ def run_training(
 ) -> dict[str, Any]:
     """Train (or, with ``base_model``, prune and fine-tune), export, evaluate, write files.
 
-    Returns the report (also written to ``{out}/{name}.report.json``). Raises
+    ``data_dir`` is one data folder or several (see :func:`load_data`). Returns the
+    report (also written to ``{out}/{name}.report.json``). Raises
     :class:`trainer.progress.Cancelled` when cancelled (nothing written),
     :class:`trainer.data.DatasetError` for unusable data.
     """
@@ -200,24 +274,24 @@ def run_training(
 
     ctx.stage("evaluate", "scoring the TFLite models on the validation and test splits")
     created = report.utc_now()
-    train_fp = data.index.fingerprint("train")
+    train_fp = data.fingerprint("train")
     files: dict[str, bytes] = {}
     model_reports: dict[str, Any] = {}
     runtimes: list[KwsModel] = []
     for flavour, raw in (("float32", float_bytes), ("int8", int8_bytes)):
         probe = KwsModel(export.with_metadata(raw, _metadata(config, flavour, sparsity, None, "", created)))
-        from trainer.evaluate import score
-
-        test_score = score(probe, data.test.features, data.test.labels)
-        val_score = score(probe, data.validation.features, data.validation.labels)
-        meta = _metadata(config, flavour, sparsity, test_score["accuracy"], train_fp, created, data.index)
+        scores = {split: evaluate_split(probe, getattr(data, split)) for split in ("validation", "test")}
+        meta = _metadata(config, flavour, sparsity, scores["test"]["accuracy"], train_fp, created, data)
         files[flavour] = export.with_metadata(raw, meta)
         runtimes.append(KwsModel(files[flavour]))
         model_reports[flavour] = {
-            "test_accuracy": test_score["accuracy"],
-            "validation_accuracy": val_score["accuracy"],
-            "test_confusion": test_score["confusion"],
-            "test_n": test_score["n"],
+            "test_accuracy": scores["test"]["accuracy"],
+            "validation_accuracy": scores["validation"]["accuracy"],
+            "test_confusion": scores["test"]["confusion"],
+            "test_n": scores["test"]["n"],
+            "per_class": {split: scores[split]["per_class"] for split in scores},
+            "keyword_false_accepts": {split: scores[split]["keyword_false_accepts"] for split in scores},
+            "sources": _per_source(scores),
             "tflite_bytes": len(files[flavour]),
             "tflite_kb": round(len(files[flavour]) / 1024, 2),
             "zipped_bytes": zipped_size(files[flavour]),
@@ -249,15 +323,17 @@ def run_training(
         "config_fingerprint": config.fingerprint(),
         "base_model": str(base_model) if base_model else None,
         "dataset": {
-            "name": data.index.root.name,
-            "root": str(data.index.root),
-            "layout": data.index.layout,
-            "split_source": data.index.split_source,
-            "counts": data.index.counts(),
+            "name": data.dataset_name,
+            "root": str(data.indexes[0].root) if len(data.indexes) == 1 else None,
+            "layout": data.indexes[0].layout if len(data.indexes) == 1 else "several",
+            "split_source": data.indexes[0].split_source if len(data.indexes) == 1 else "per folder",
+            "counts": data.counts(),
             "skipped": {k: len(getattr(data, k).skipped) for k in ("train", "validation", "test")},
             "fingerprint": train_fp,
-            "fingerprints": {s: data.index.fingerprint(s) for s in ("train", "validation", "test")},
+            "fingerprints": {s: data.fingerprint(s) for s in ("train", "validation", "test")},
+            "sources": data.sources_block(),
         },
+        "augmentation": config.augmentation_summary(),
         "models": model_reports,
         "keras": {
             "test_accuracy": keras_test_accuracy,
@@ -289,6 +365,28 @@ def run_training(
     return full_report
 
 
+def evaluate_split(model: KwsModel, split: Any) -> dict[str, Any]:
+    """Accuracy, confusion, per-class figures and per-source accuracy of ``model`` on a stacked split."""
+    from trainer.evaluate import score
+    from trainer.sources import per_source_accuracy
+
+    result = score(model, split.features, split.labels)
+    result["sources"] = per_source_accuracy(split, np.asarray(result["predicted"]))
+    del result["predicted"]
+    return result
+
+
+def _per_source(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Source -> {validation_accuracy, validation_n, test_accuracy, test_n} (the report's layout)."""
+    out: dict[str, dict[str, Any]] = {}
+    for split, key in (("validation", "validation"), ("test", "test")):
+        for name, figures in scores[split]["sources"].items():
+            entry = out.setdefault(name, {})
+            entry[f"{key}_accuracy"] = figures["accuracy"]
+            entry[f"{key}_n"] = figures["n"]
+    return out
+
+
 def _metadata(
     config: TrainConfig,
     flavour: str,
@@ -296,14 +394,14 @@ def _metadata(
     test_accuracy: float | None,
     dataset_fp: str,
     created: str,
-    index: Any = None,
+    data: LoadedData | None = None,
 ) -> dict[str, Any]:
     return export.model_metadata(
         config.labels,
         config.frontend.to_dict(),
         model=report.model_block(config.architecture, flavour, sparsity),
         training=report.training_block(
-            index.root.name if index is not None else "",
+            data.dataset_name if data is not None else "",
             dataset_fp,
             test_accuracy,
             config.fingerprint(),
@@ -330,14 +428,15 @@ def _check_base_model(model: Any, config: TrainConfig) -> None:
 
 def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> tuple[Any, list, Any, float]:
     """Compile and train epoch by epoch (fresh augmentation each epoch)."""
-    from trainer.augment import AugmentConfig, Augmenter
-    from trainer.data import load_background_noise
-    from trainer.features import augmented_features
+    from trainer.augment import Augmenter
+    from trainer.features import augmented_features, feature_stats
     from trainer.pruning import apply_pruning, current_sparsity, plan_pruning, pruning_callbacks
+    from trainer.sources import epoch_order
     from trainer.tf_setup import import_tf
 
     _, keras, _ = import_tf()
-    n = len(data.train.labels)
+    n = max(1, round(float(np.sum(np.asarray(data.weights)[data.train.source]))))  # clips per epoch
+    mean, _ = feature_stats(data.train.features)
     steps_per_epoch = math.ceil(n / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     plan = None
@@ -366,16 +465,9 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
     frontend = Frontend(config.frontend)
     augmenter = None
     if config.augment and data.train.audio is not None:
-        noise = load_background_noise(data.index, config.frontend.sample_rate)
-        augmenter = Augmenter(
-            AugmentConfig(
-                time_shift_s=config.time_shift_ms / 1000.0,
-                background_frequency=config.noise_probability,
-                background_volume=config.noise_volume,
-            ),
-            noise,
-            config.frontend.sample_rate,
-        )
+        noise = training_noise(data, config.frontend.sample_rate)
+        augmenter = Augmenter(config.augment_config(), noise, config.frontend.sample_rate)
+    spec = config.spec_augment_config() if config.augment else None
     rng = np.random.default_rng(config.seed)
 
     state = {"epoch": 0, "last": 0.0}
@@ -405,13 +497,13 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
     t0 = time.monotonic()
     ctx.stage("train", f"{config.epochs} epochs x {steps_per_epoch} steps, batch {config.batch_size}")
 
-    def epoch_features() -> np.ndarray:
+    def epoch_features() -> tuple[np.ndarray, np.ndarray]:
+        order = epoch_order(data.train.source, data.weights, rng)
+        labels = data.train.labels[order]
         if augmenter is None:
-            return data.train.features
-        audio = data.train.audio
-        if config.speed_perturbation > 0:
-            audio = speed_perturb(audio, rng, config.speed_perturbation)
-        return augmented_features(audio, frontend, augmenter, rng)
+            return data.train.features[order], labels
+        audio = data.train.audio[order]
+        return augmented_features(audio, frontend, augmenter, rng, spec=spec, fill=mean), labels
 
     # The next epoch's augmented features are computed in a thread while this epoch
     # trains (NumPy's FFT and matmul release the GIL); one generator, used in order,
@@ -421,10 +513,10 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
         for epoch in range(config.epochs):
             ctx.cancel.check()
             state["epoch"] = epoch
-            x = upcoming.result()
+            x, y = upcoming.result()
             if epoch + 1 < config.epochs:
                 upcoming = pool.submit(epoch_features)
-            entry = _fit_epoch(model, x, data, config, callbacks, epoch, optimizer, schedule, plan, ctx)
+            entry = _fit_epoch(model, x, y, data, config, callbacks, epoch, optimizer, schedule, plan, ctx)
             history.append(entry)
             ctx.reporter.emit("epoch", **entry)
     return model, history, plan, time.monotonic() - t0
@@ -433,6 +525,7 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
 def _fit_epoch(
     model: Any,
     x: np.ndarray,
+    y: np.ndarray,
     data: LoadedData,
     config: TrainConfig,
     callbacks: list[Any],
@@ -447,7 +540,7 @@ def _fit_epoch(
 
     result = model.fit(
         x,
-        data.train.labels,
+        y,
         batch_size=config.batch_size,
         epochs=epoch + 1,
         initial_epoch=epoch,
@@ -474,22 +567,19 @@ def _fit_epoch(
     }
 
 
-def speed_perturb(audio: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
-    """Each clip played at a random speed in ``[1 - amount, 1 + amount]`` (pitch and tempo change).
+def training_noise(data: LoadedData, sample_rate: int) -> list[np.ndarray]:
+    """Noise recordings for augmentation: every folder's ``_background_noise_/`` and the
+    recorded ``_silence_/`` clips of the training split (real rooms and microphones)."""
+    from trainer.data import SILENCE_LABEL, load_background_noise
 
-    Linear interpolation around the clip's centre, zero outside the original: the
-    classic speed-perturbation augmentation, which varies the voice beyond the
-    training speakers. ``(n, samples)`` in and out.
-    """
-    n, samples = audio.shape
-    out = np.zeros_like(audio)
-    factors = rng.uniform(1.0 - amount, 1.0 + amount, size=n)
-    t = np.arange(samples, dtype=np.float64)
-    centre = (samples - 1) / 2.0
-    for i, factor in enumerate(factors):
-        source = centre + (t - centre) * factor
-        out[i] = np.interp(source, t, audio[i], left=0.0, right=0.0)
-    return out
+    files = [p for index in data.indexes for p in index.noise_files]
+    files += [
+        clip.path
+        for index in data.indexes
+        for clip in index.split("train")
+        if clip.label == SILENCE_LABEL and clip.start is None
+    ]
+    return load_background_noise(files, sample_rate)
 
 
 def _num(value: Any) -> float | None:

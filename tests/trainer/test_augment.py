@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.augment import AugmentConfig, Augmenter
+from trainer.augment import AugmentConfig, Augmenter, SpecAugmentConfig, spec_augment
 
 SR = 16000
 
@@ -89,7 +89,17 @@ def test_reproducible_with_the_same_seed() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"time_shift_s": -0.1}, {"background_frequency": 1.5}, {"background_volume": float("nan")}],
+    [
+        {"time_shift_s": -0.1},
+        {"background_frequency": 1.5},
+        {"background_volume": float("nan")},
+        {"noise_snr_db": (30.0, 0.0)},
+        {"noise_snr_db": (0.0,)},
+        {"gain_db": (-10.0, float("inf"))},
+        {"speed": 0.7},
+        {"reverb_probability": -0.1},
+        {"reverb_rt60_s": (0.1, 5.0)},
+    ],
 )
 def test_bad_config_is_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(kwargs))):
@@ -109,3 +119,79 @@ def test_shift_longer_than_the_clip_is_limited() -> None:
         audio, np.random.default_rng(0)
     )
     assert out.shape == audio.shape and np.all(out.sum(axis=1) >= 1)
+
+
+def tone_batch(n: int, level: float = 0.1) -> np.ndarray:
+    t = np.arange(SR) / SR
+    return np.tile((level * np.sin(2 * np.pi * 440 * t)).astype(np.float32), (n, 1))
+
+
+def rms(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.mean(np.square(x.astype(np.float64)), axis=-1))
+
+
+def test_noise_at_a_signal_to_noise_ratio() -> None:
+    clean = tone_batch(400, level=0.05)
+    noise = np.random.default_rng(0).normal(0, 0.3, 3 * SR).astype(np.float32)
+    cfg = AugmentConfig(time_shift_s=0.0, background_frequency=1.0, noise_snr_db=(5.0, 20.0))
+    out = Augmenter(cfg, [noise])(clean, np.random.default_rng(1))
+    snr = 20 * np.log10(rms(clean) / rms(out - clean))
+    assert snr.min() > 4.9 and snr.max() < 20.1 and snr.std() > 3  # spread over the range
+    silent = np.zeros((20, SR), np.float32)  # no signal: the volume rule applies instead
+    quiet = Augmenter(cfg, [noise])(silent, np.random.default_rng(2))
+    assert rms(quiet).max() <= 0.1 * 0.3 * 1.05
+
+
+def test_gain_scales_and_loud_clips_clip() -> None:
+    clean = tone_batch(300, level=0.5)
+    cfg = AugmentConfig(time_shift_s=0.0, background_frequency=0.0, gain_db=(-20.0, 12.0))
+    out = Augmenter(cfg, [])(clean, np.random.default_rng(3))
+    gains = 20 * np.log10(np.abs(out).max(axis=1) / 0.5)
+    assert gains.min() >= -20.01 and gains.min() < -15
+    clipped = np.abs(out).max(axis=1) >= 1.0
+    assert 0.1 < clipped.mean() < 0.5  # above +6 dB a 0.5 tone hits full scale
+    assert np.all(np.abs(out) <= 1.0)
+
+
+def test_speed_perturbation_inside_the_augmenter() -> None:
+    clean = tone_batch(50)
+    out = Augmenter(AugmentConfig(time_shift_s=0.0, background_frequency=0.0, speed=0.2), [])(
+        clean, np.random.default_rng(4)
+    )
+    spectrum = np.abs(np.fft.rfft(out, axis=1))
+    peaks = spectrum.argmax(axis=1)  # bin = Hz for a 1 s clip
+    assert peaks.min() >= 440 * 0.8 - 2 and peaks.max() <= 440 * 1.2 + 2 and peaks.std() > 10
+
+
+def test_reverb_adds_a_decaying_tail_to_a_share_of_clips() -> None:
+    clicks = np.zeros((400, SR), np.float32)
+    clicks[:, SR // 4] = 0.5
+    cfg = AugmentConfig(time_shift_s=0.0, background_frequency=0.0, reverb_probability=0.5)
+    out = Augmenter(cfg, [])(clicks, np.random.default_rng(5))
+    tail = np.abs(out[:, SR // 4 + 40 :]).sum(axis=1) > 1e-3
+    assert 0.4 < tail.mean() < 0.6
+    np.testing.assert_array_equal(out[~tail], clicks[~tail])  # the others untouched
+    wet = out[tail]
+    assert np.abs(wet[:, : SR // 4]).max() < 1e-6  # causal: nothing before the click (FFT round-off)
+    early = np.abs(wet[:, SR // 4 + 40 : SR // 4 + 800]).mean(axis=1)
+    late = np.abs(wet[:, SR // 4 + 6000 : SR // 4 + 6800]).mean(axis=1)
+    assert np.all(late < early)
+
+
+def test_spec_augment_masks_bands_with_the_fill_value() -> None:
+    features = np.ones((200, 61, 16), np.float32)
+    fill = np.arange(16, dtype=np.float32) + 10
+    out = spec_augment(features, np.random.default_rng(6), masks=2, time_width=6, freq_width=2, fill=fill)
+    assert out is features
+    masked = features != 1
+    assert masked.any(axis=(1, 2)).mean() > 0.8
+    np.testing.assert_array_equal(features[masked], np.broadcast_to(fill, features.shape)[masked])
+    frames_fully_masked = masked.all(axis=2).sum(axis=1)
+    assert frames_fully_masked.max() <= 12  # two time masks of at most 6 frames
+    bins_fully_masked = masked.all(axis=1).sum(axis=1)
+    assert bins_fully_masked.max() <= 4
+    untouched = np.ones((5, 61, 16), np.float32)
+    spec_augment(untouched, np.random.default_rng(0), masks=0, time_width=6, freq_width=2)
+    assert np.all(untouched == 1)
+    with pytest.raises(ValueError, match="masks"):
+        SpecAugmentConfig(masks=-1)

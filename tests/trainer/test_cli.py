@@ -257,3 +257,74 @@ def test_module_entry_point_help() -> None:
         [sys.executable, "-m", "trainer", "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0 and "train" in proc.stdout and "benchmark" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def trained_live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A four-label model trained on two folders: a keyword set and a weighted "real" set."""
+    from tests.trainer.test_sources import make_recorded_silence
+
+    base = tmp_path_factory.mktemp("cli-live")
+    keywords = make_tiny_dataset(base / "keywords", speakers=4, clips_per_speaker=3, extra_words=())
+    real = make_tiny_dataset(
+        base / "real", speakers=4, clips_per_speaker=2, extra_words=("up", "left"), with_noise=False, seed=5
+    )
+    make_recorded_silence(real)
+    out, cache = base / "out", base / "cache"
+    args = ["train", "--preset", "ds-cnn", "--epochs", "1", "--batch-size", "8", "--no-prune"]
+    args += ["--labels", "_silence_,_unknown_,yes,no", "--unknown-percent", "inf", "--silence-percent", "20"]
+    args += ["--data", str(keywords), "--data", f"{real}:2", "--out", str(out), "--progress", "jsonl"]
+    args += ["--noise-snr-db", "0,20", "--gain-db=-10,6", "--speed-perturbation", "0.1"]
+    args += ["--reverb-probability", "0.3", "--spec-masks", "2", "--seed", "1"]
+    proc = _run(args, cache)
+    return {"proc": proc, "data": (keywords, real), "out": out, "cache": cache}
+
+
+def test_train_on_two_folders_reports_each_source(trained_live) -> None:
+    proc = trained_live["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    events = _events(proc.stdout)
+    data_event = next(e for e in events if e["event"] == "data")
+    assert [s["name"] for s in data_event["sources"]] == ["keywords", "real"]
+    report = next(e for e in events if e["event"] == "result")["report"]
+    sources = report["dataset"]["sources"]
+    assert [(s["name"], s["weight"]) for s in sources] == [("keywords", 1.0), ("real", 2.0)]
+    assert sources[1]["counts"]["train"]["_silence_"] == 6  # recorded silence clips, none on the lists
+    assert sources[1]["counts"]["train"]["_unknown_"] == 2 * 2 * 2  # up, left: 2 train speakers x 2
+    assert report["dataset"]["name"] == "keywords+real"
+    for flavour in ("float32", "int8"):
+        model = report["models"][flavour]
+        assert set(model["sources"]) == {"keywords", "real"}
+        for figures in model["sources"].values():
+            assert {"validation_accuracy", "validation_n", "test_accuracy", "test_n"} <= set(figures)
+        assert model["sources"]["real"]["test_n"] > 0
+        assert set(model["per_class"]["test"]) == {"_silence_", "_unknown_", "yes", "no"}
+        assert set(model["keyword_false_accepts"]["test"]) <= {"_silence_", "_unknown_"}
+    augmentation = report["augmentation"]
+    assert augmentation["background_noise"]["snr_db"] == [0.0, 20.0]
+    assert augmentation["gain_db"] == [-10.0, 6.0] and augmentation["reverb_probability"] == 0.3
+    assert augmentation["spec_augment"]["masks"] == 2
+    # a weight of 2 doubles the real folder's clips in each epoch's steps
+    start = events[0]
+    n_keywords = sum(sum(c.values()) for c in (sources[0]["counts"]["train"],))
+    n_real = sum(sources[1]["counts"]["train"].values())
+    assert start["steps_per_epoch"] == -(-(n_keywords + 2 * n_real) // 8)
+
+
+def test_evaluate_several_folders_per_source_and_class(trained_live) -> None:
+    model = trained_live["out"] / "ds_cnn.tflite"
+    keywords, real = trained_live["data"]
+    args = ["evaluate", str(model), "--data", str(keywords), "--data", str(real), "--split", "test"]
+    proc = _run([*args, "--json"], trained_live["cache"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert set(result["sources"]) == {"keywords", "real"}
+    assert sum(s["n"] for s in result["sources"].values()) == result["n"]
+    assert result["keywords"] == ["yes", "no"]
+    unknown_row = result["confusion"][1]
+    assert result["per_class"]["_unknown_"]["n"] == sum(unknown_row) == 2 * 2  # every test clip of up, left
+    share = (unknown_row[2] + unknown_row[3]) / sum(unknown_row)
+    assert result["keyword_false_accepts"]["_unknown_"] == pytest.approx(share)
+    text = _run(args, trained_live["cache"])
+    assert text.returncode == 0
+    assert "source real" in text.stdout and "_unknown_ clips taken for a keyword" in text.stdout

@@ -83,7 +83,7 @@ def test_models_take_raw_features_and_normalise_inside(name: str) -> None:
 
 
 def test_speed_perturbation_stretches_around_the_centre() -> None:
-    from trainer.training import speed_perturb
+    from trainer.augment import speed_perturb
 
     t = np.arange(16000) / 16000.0
     audio = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 880 * t)]).astype(np.float32)
