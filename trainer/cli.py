@@ -399,6 +399,16 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
             f"  {flavour:8s} test accuracy {m['test_accuracy']:.4f}  {m['tflite_kb']:.1f} KB  "
             f"zipped {m['zipped_kb']:.1f} KB  latency {m['latency']['total']['median_us']:.0f} µs"
         )
+    sources = result["models"]["float32"].get("sources", {})
+    if len(sources) > 1:
+        lines.append("  per source (float32):")
+        for name, figures in sources.items():
+            cells = [
+                f"{split} {figures[f'{split}_accuracy']:.4f} ({figures[f'{split}_n']} clips)"
+                for split in ("validation", "test")
+                if figures.get(f"{split}_accuracy") is not None
+            ]
+            lines.append(f"    {name:32s} " + ("; ".join(cells) or "training only"))
     lines.append(
         f"  sparsity (prunable layers) {result['sparsity']['prunable']:.2%}; "
         f"data+features {result['timing']['data_and_features_s']:.1f} s, training {result['timing']['training_s']:.1f} s"
