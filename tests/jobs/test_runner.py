@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semanti
 
 def _runner(tmp_path: Path, command: tuple[str, ...], mode: str, **kwargs) -> JobRunner:
     job_dir = tmp_path / "job"
-    argv = build_argv(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)), job_dir / "work")
+    argv = build_argv(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)), job_dir / "work")
     env = {**os.environ, "FAKE_TRAINER_MODE": mode}
     return JobRunner(argv, job_dir, command=command, env=env, **kwargs)
 

@@ -25,7 +25,17 @@ from PySide6.QtWidgets import (
 from kws_gui.jobs.dataset import SPLITS as DATA_SPLITS
 from kws_gui.jobs.dataset import DataCheck, inspect_data
 from kws_gui.jobs.recording import ClipStore
-from kws_gui.jobs.spec import SPLITS, Hyperparameters, JobKind, JobSpec, JobSpecError, defaults_for
+from kws_gui.jobs.spec import (
+    DEFAULT_PRESET,
+    SPLITS,
+    Hyperparameters,
+    JobKind,
+    JobSpec,
+    JobSpecError,
+    defaults_for,
+    preset_names,
+    preset_title,
+)
 
 _CHECK_DELAY_MS = 400
 
@@ -71,6 +81,11 @@ class JobForm(QWidget):
         for kind in JobKind:
             self.kind.addItem(kind.title, kind.value)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.preset = QComboBox()
+        for name in preset_names():
+            self.preset.addItem(preset_title(name), name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(DEFAULT_PRESET)))
+        self.preset.currentIndexChanged.connect(self.reset_hyperparameters)
 
         self.data_edit = QLineEdit()
         self.data_edit.setPlaceholderText("a Speech Commands (or msc) folder")
@@ -122,6 +137,7 @@ class JobForm(QWidget):
 
         self.form = QFormLayout()
         self.form.addRow("Job", self.kind)
+        self.form.addRow("Preset", self.preset)
         self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
         self.form.addRow("", self.use_recordings)
         self.form.addRow("Labels", self.labels_edit)
@@ -168,7 +184,7 @@ class JobForm(QWidget):
         self._result_timer = QTimer(self)
         self._result_timer.setInterval(50)
         self._result_timer.timeout.connect(self._collect_check)
-        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN_DS_CNN))
+        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN))
         self._on_kind_changed()
         self.refresh_recordings()
 
@@ -177,7 +193,14 @@ class JobForm(QWidget):
     def current_kind(self) -> JobKind:
         return JobKind(self.kind.currentData())
 
-    def set_kind(self, kind: JobKind) -> None:
+    @property
+    def current_preset(self) -> str:
+        return str(self.preset.currentData())
+
+    def set_kind(self, kind: JobKind, preset: str | None = None) -> None:
+        """Choose the job kind (and, for training, the preset)."""
+        if preset is not None:
+            self.preset.setCurrentIndex(self.preset.findData(preset))
         self.kind.setCurrentIndex(list(JobKind).index(kind))
 
     def set_launch_blocked(self, reason: str | None) -> None:
@@ -242,7 +265,7 @@ class JobForm(QWidget):
         self._on_prune_toggled(self.prune.isChecked())
 
     def reset_hyperparameters(self) -> None:
-        self.set_hyperparameters(defaults_for(self.current_kind))
+        self.set_hyperparameters(defaults_for(self.current_kind, self.current_preset))
 
     def spec(self) -> JobSpec:
         """The job the form describes; raises :class:`JobSpecError` naming a missing field."""
@@ -256,6 +279,7 @@ class JobForm(QWidget):
             models = (model,) if kind in (JobKind.PRUNE, JobKind.EVALUATE) and model else ()
         spec = JobSpec(
             kind=kind,
+            preset=self.current_preset,
             data=data,
             models=models,
             reference=(self.reference_edit.text().strip() or None) if kind is JobKind.BENCHMARK else None,
@@ -316,6 +340,7 @@ class JobForm(QWidget):
         kind = self.current_kind
         uses_data = kind is not JobKind.BENCHMARK
         visible = {
+            "Preset": kind is JobKind.TRAIN,
             "Data folder": uses_data,
             "Labels": kind.produces_model,
             "Model": kind in (JobKind.PRUNE, JobKind.EVALUATE),

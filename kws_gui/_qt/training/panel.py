@@ -38,7 +38,7 @@ from .result_card import ResultCard
 
 POLL_MS = 100
 #: Job kinds that need TensorFlow in the child (evaluate and benchmark run on the TFLite runtime).
-NEEDS_TRAIN_EXTRA = (JobKind.TRAIN_REFERENCE, JobKind.TRAIN_DS_CNN, JobKind.PRUNE)
+NEEDS_TRAIN_EXTRA = (JobKind.TRAIN, JobKind.PRUNE)
 
 
 class TrainingPanel(QWidget):
@@ -286,10 +286,10 @@ class TrainingPanel(QWidget):
             self.cancel(record.id)
 
     def _train_on_recordings(self, root: str) -> None:
-        """Open a DS-CNN job on the recordings: added to the chosen dataset, or alone."""
+        """Open a training job (the chosen preset) on the recordings: added to the chosen dataset, or alone."""
         self._on_clips_changed()
-        if self.form.current_kind not in (JobKind.TRAIN_DS_CNN, JobKind.TRAIN_REFERENCE, JobKind.PRUNE):
-            self.form.set_kind(JobKind.TRAIN_DS_CNN)
+        if not self.form.current_kind.produces_model:
+            self.form.set_kind(JobKind.TRAIN)
         if self.form.data_edit.text().strip() and self.form.data_edit.text().strip() != root:
             self.form.use_recordings.setChecked(True)
         else:
