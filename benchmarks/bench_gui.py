@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> dict:
 
     from kws_gui._qt.controller import AppController
     from kws_gui._qt.main_window import MainWindow
-    from kws_gui._qt.settings import AppSettings, DecisionValues, SourceSpec
+    from kws_gui._qt.settings import AppSettings, DecisionValues
+    from kws_gui.core.audio import SourceSpec
     from kws_gui.paths import DEFAULT_MODEL, MODELS_DIR, shared_data_dir
 
     clip = Path(args.wav) if args.wav else shared_data_dir() / YES_CLIP

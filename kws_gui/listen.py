@@ -23,12 +23,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kws_gui.core.audio import (
+    MICROPHONE,
+    WAV,
     AudioFileError,
-    AudioSource,
     AudioSourceError,
-    MicrophoneSource,
-    WavFileSource,
+    SourceSpec,
     list_input_devices,
+    open_source,
+    parse_device,
     portaudio_status,
 )
 from kws_gui.core.decision import DecisionSettings, Detection
@@ -140,12 +142,6 @@ def _list_devices(as_json: bool) -> int:
     return 0
 
 
-def _parse_device(value: str | None) -> int | str | None:
-    if value is None:
-        return None
-    return int(value) if value.strip().isdigit() else value
-
-
 def _settings(args: argparse.Namespace) -> EngineSettings:
     decision = DecisionSettings(
         threshold=args.threshold,
@@ -173,25 +169,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"cannot use model {args.model}: {exc}")
         return 2
 
-    source: AudioSource
-    device = _parse_device(args.device)
     if args.wav:
-        try:
-            source = WavFileSource(
-                args.wav,
-                loop=args.loop,
-                realtime=not args.fast,
-                tail_silence_s=model.frontend_config.clip_duration_s,
-            )
-        except (AudioFileError, ValueError) as exc:
-            _err(str(exc))
-            return 2
+        spec = SourceSpec(kind=WAV, wav_path=args.wav, loop=args.loop)
     else:
-        status = portaudio_status()
-        if not status.available:
-            _err(status.message + " (or use --wav FILE)")
-            return 1
-        source = MicrophoneSource(device)
+        spec = SourceSpec(kind=MICROPHONE, device=parse_device(args.device))
+    try:
+        source = open_source(
+            spec, realtime=not args.fast, tail_silence_s=model.frontend_config.clip_duration_s
+        )
+    except (AudioFileError, ValueError) as exc:
+        _err(str(exc))
+        return 2
+    except AudioSourceError as exc:
+        _err(f"{exc} (or use --wav FILE)")
+        return 1
 
     printer = _Printer(args.json, sys.stdout)
     engine = StreamingEngine(model, settings)
@@ -218,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"listening: {source.name}; model {model.path} ({', '.join(model.labels)}; {model.runtime.name}). "
             + ("Ctrl-C to stop." if not args.wav or args.loop else "")
         )
-        _wait(engine, source, device, args.duration, stop)
+        _wait(engine, spec, args.duration, stop)
     finally:
         engine.stop()
         for s, handler in previous.items():
@@ -227,13 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _wait(
-    engine: StreamingEngine,
-    source: AudioSource,
-    device: int | str | None,
-    duration: float | None,
-    stop: threading.Event,
-) -> None:
+def _wait(engine: StreamingEngine, spec: SourceSpec, duration: float | None, stop: threading.Event) -> None:
     """Until Ctrl-C, the end of the WAV or ``duration``; reopens a lost microphone."""
     t_end = None if duration is None else time.monotonic() + duration
     reported: str | None = None
@@ -245,7 +230,7 @@ def _wait(
             return
         current = engine.source
         error = current.error if current is not None else None
-        if error and isinstance(current, MicrophoneSource) and time.monotonic() >= next_reopen:
+        if error and spec.kind == MICROPHONE and time.monotonic() >= next_reopen:
             if error != reported:
                 _err(f"{error}; trying to reopen every {REOPEN_INTERVAL_S:.0f} s")
                 reported = error
@@ -253,12 +238,12 @@ def _wait(
             try:
                 engine.set_source(None)  # close the lost stream, so PortAudio can re-scan
                 list_input_devices(refresh=True)
-                engine.set_source(MicrophoneSource(device))
+                engine.set_source(open_source(spec))
                 _err(f"reopened: {engine.source.name if engine.source else '?'}")
                 reported = None
             except AudioSourceError:
                 pass
-        elif error and not isinstance(current, MicrophoneSource):
+        elif error and spec.kind != MICROPHONE:
             _err(error)
             return
 

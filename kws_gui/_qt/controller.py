@@ -16,16 +16,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from kws_gui._qt.settings import AppSettings, DecisionValues, SourceSpec
+from kws_gui._qt.settings import AppSettings, DecisionValues
 from kws_gui.core.audio import (
+    WAV,
     AudioFileError,
     AudioSource,
     AudioSourceError,
     InputDevice,
-    MicrophoneSource,
     PortAudioStatus,
-    WavFileSource,
+    SourceSpec,
     list_input_devices,
+    open_source,
     portaudio_status,
 )
 from kws_gui.core.decision import DecisionSettings
@@ -195,7 +196,7 @@ class AppController(QObject):
 
         ``source_changed(name)`` or ``source_failed(message)`` follows.
         """
-        if spec.kind == "wav" and spec.wav_path:
+        if spec.kind == WAV and spec.wav_path:
             spec = dataclasses.replace(spec, wav_path=str(Path(spec.wav_path).expanduser().absolute()))
         if self.engine is None:
             self._pending_source = spec
@@ -209,15 +210,7 @@ class AppController(QObject):
 
         ``engine.set_source`` restarts the previous source if the new one cannot start.
         """
-        if spec.kind == "wav":
-            if not spec.wav_path:
-                raise AudioFileError("no WAV file chosen")
-            source: AudioSource = WavFileSource(spec.wav_path, loop=spec.loop)
-        else:
-            status = portaudio_status()
-            if not status.available:
-                raise AudioSourceError(status.message)
-            source = MicrophoneSource(spec.device)
+        source = open_source(spec, tail_silence_s=engine.model.frontend_config.clip_duration_s)
         engine.set_source(source)
         return source
 

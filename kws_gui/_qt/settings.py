@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from kws_gui.core.audio import SOURCE_KINDS, SourceSpec, parse_device
 from kws_gui.paths import APP_NAME
 
 MAX_RECENT_MODELS = 8
@@ -28,22 +29,6 @@ class DecisionValues:
     suppression_s: float = 1.0
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    """Which audio source the user chose: a microphone device or a WAV file."""
-
-    kind: str = "microphone"  # "microphone" | "wav"
-    device: int | str | None = None  # PortAudio index or name; None = system default
-    wav_path: str = ""
-    loop: bool = True
-
-    def describe(self) -> str:
-        """Short text for people."""
-        if self.kind == "wav":
-            return f"WAV file {Path(self.wav_path).name}" + (" (loop)" if self.loop else "")
-        return "default microphone" if self.device in (None, "") else f"microphone {self.device}"
-
-
 def _to_float(value: object, default: float) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
@@ -57,13 +42,6 @@ def _to_bool(value: object, default: bool) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return default if value is None else bool(value)
-
-
-def _to_device(value: object) -> int | str | None:
-    if value in (None, ""):
-        return None
-    text = str(value)
-    return int(text) if text.lstrip("-").isdigit() else text
 
 
 class AppSettings:
@@ -120,8 +98,8 @@ class AppSettings:
         """The last chosen audio source."""
         kind = str(self._qs.value("source/kind", "microphone") or "microphone")
         return SourceSpec(
-            kind="wav" if kind == "wav" else "microphone",
-            device=_to_device(self._qs.value("source/device", "")),
+            kind=kind if kind in SOURCE_KINDS else "microphone",
+            device=parse_device(self._qs.value("source/device", "")),
             wav_path=str(self._qs.value("source/wav_path", "") or ""),
             loop=_to_bool(self._qs.value("source/loop", True), True),
         )

@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings, DecisionValues, SourceSpec
+from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings, DecisionValues
 from kws_gui.app import initial_model
+from kws_gui.core.audio import SourceSpec
 
 
 def test_defaults_on_an_empty_file(settings_path) -> None:
