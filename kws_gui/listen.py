@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--threshold", type=float, default=defaults.threshold, help="smoothed score to detect")
-    p.add_argument("--hop", type=float, default=EngineSettings().hop_s, help="seconds between inferences")
+    p.add_argument("--hop", type=float, default=defaults.hop_s, help="seconds between inferences")
     p.add_argument(
         "--smoothing", type=float, default=defaults.smoothing_s, help="posterior smoothing window, s"
     )
@@ -145,12 +145,13 @@ def _list_devices(as_json: bool) -> int:
 def _settings(args: argparse.Namespace) -> EngineSettings:
     decision = DecisionSettings(
         threshold=args.threshold,
+        hop_s=args.hop,
         smoothing_s=args.smoothing,
         suppression_s=args.suppression,
         vad_enabled=not args.no_vad,
         vad_threshold_dbfs=args.vad_dbfs,
     )
-    return EngineSettings(hop_s=args.hop, decision=decision)
+    return EngineSettings(decision=decision)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

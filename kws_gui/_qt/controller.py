@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from kws_gui._qt.settings import AppSettings, DecisionValues
+from kws_gui._qt.settings import AppSettings
 from kws_gui.core.audio import (
     WAV,
     AudioFileError,
@@ -68,16 +68,6 @@ def _load_model(path: str) -> tuple[KwsModel, ModelInfo]:
     return model, model.info()
 
 
-def _engine_settings(values: DecisionValues, ring_seconds: float = 10.0) -> EngineSettings:
-    return EngineSettings(
-        hop_s=values.hop_s,
-        decision=DecisionSettings(
-            threshold=values.threshold, smoothing_s=values.smoothing_s, suppression_s=values.suppression_s
-        ),
-        ring_seconds=ring_seconds,
-    )
-
-
 class AppController(QObject):
     """Owns the :class:`StreamingEngine`, the current model and source, and the settings.
 
@@ -89,15 +79,14 @@ class AppController(QObject):
     source_changed = Signal(str)  # source name
     source_failed = Signal(str)
     running_changed = Signal(bool)
-    decision_changed = Signal(object)  # DecisionValues
-    decision_failed = Signal(str)
+    decision_changed = Signal(object)  # DecisionSettings
 
     def __init__(self, settings: AppSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.engine: StreamingEngine | None = None
         self.model_info: ModelInfo | None = None
-        self.decision: DecisionValues = settings.decision
+        self.decision: DecisionSettings = settings.decision
         self.source: AudioSource | None = None  # the chosen source (also when stopped)
         self.source_spec: SourceSpec | None = None
         self.running = False
@@ -158,7 +147,7 @@ class AppController(QObject):
         self.loading_fallback = False
         model, info = result
         if self.engine is None:
-            self.engine = StreamingEngine(model, _engine_settings(self.decision))
+            self.engine = StreamingEngine(model, EngineSettings(decision=self.decision))
             self.engine.start()
         else:
             self.engine.swap_model(model)
@@ -281,30 +270,13 @@ class AppController(QObject):
             self._set_running(False)
 
     # -------------------------------------------------------------- decisions
-    def set_decision(self, values: DecisionValues) -> None:
-        """Apply and persist threshold / hop / smoothing / suppression."""
-        try:
-            settings = _engine_settings(values)
-        except ValueError as exc:
-            self.decision_failed.emit(f"Invalid detection settings: {exc}")
-            return
-        self.decision = values
-        self.settings.decision = values
+    def set_decision(self, decision: DecisionSettings) -> None:
+        """Apply ``decision`` (hop included) to the engine and persist it."""
+        self.decision = decision
+        self.settings.decision = decision
         if self.engine is not None:
-            current = self.engine.snapshot().settings
-            self.engine.update_settings(
-                dataclasses.replace(
-                    current,
-                    hop_s=settings.hop_s,
-                    decision=dataclasses.replace(
-                        current.decision,
-                        threshold=values.threshold,
-                        smoothing_s=values.smoothing_s,
-                        suppression_s=values.suppression_s,
-                    ),
-                )
-            )
-        self.decision_changed.emit(values)
+            self.engine.update_settings(dataclasses.replace(self.engine.settings, decision=decision))
+        self.decision_changed.emit(decision)
 
     # ----------------------------------------------------------------- closing
     def shutdown(self) -> None:

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from kws_gui._qt.controller import AppController
-from kws_gui._qt.settings import DecisionValues, SourceSpec
 from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
 from kws_gui._qt.widgets.detection_log import DetectionLog
@@ -43,7 +42,8 @@ from kws_gui._qt.widgets.model_info import ModelInfoPanel
 from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
-from kws_gui.core.decision import rms_dbfs
+from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec
+from kws_gui.core.decision import DecisionSettings, rms_dbfs
 from kws_gui.paths import MODELS_DIR
 
 MODEL_FILTER = "TFLite models (*.tflite);;All files (*)"
@@ -129,12 +129,13 @@ class MainWindow(QMainWindow):
         controller.source_changed.connect(self._on_source_changed)
         controller.source_failed.connect(self._on_source_failed)
         controller.running_changed.connect(self._on_running_changed)
-        controller.decision_failed.connect(self.notice.show_message)
         self.refresh_devices()
         self._show_source_choice(controller.settings.source)
         self.decision_settings.set_values(controller.decision)
         self.probabilities.set_threshold(controller.decision.threshold)
         self._refresh_recent()
+        if controller.settings.problems:
+            self.notice.show_message(" ".join(controller.settings.problems))
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -228,10 +229,10 @@ class MainWindow(QMainWindow):
         self.source_chooser = SourceChooser()
         self.decision_settings = DecisionSettingsWidget()
         self.source_chooser.microphone_chosen.connect(
-            lambda device: self.controller.set_source(SourceSpec(kind="microphone", device=device))
+            lambda device: self.controller.set_source(SourceSpec(kind=MICROPHONE, device=device))
         )
         self.source_chooser.wav_chosen.connect(
-            lambda path, loop: self.controller.set_source(SourceSpec(kind="wav", wav_path=path, loop=loop))
+            lambda path, loop: self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=loop))
         )
         self.source_chooser.refresh_requested.connect(lambda: self.refresh_devices(rescan=True))
         self.decision_settings.changed.connect(self._on_decision_changed)
@@ -367,9 +368,9 @@ class MainWindow(QMainWindow):
     def _on_running_changed(self, running: bool) -> None:
         self.start_action.setText("Stop" if running else "Start")
 
-    def _on_decision_changed(self, values: DecisionValues) -> None:
-        self.controller.set_decision(values)
-        self.probabilities.set_threshold(values.threshold)
+    def _on_decision_changed(self, decision: DecisionSettings) -> None:
+        self.controller.set_decision(decision)
+        self.probabilities.set_threshold(decision.threshold)
 
     def _show_source_choice(self, spec: SourceSpec) -> None:
         self.source_chooser.set_wav(spec.wav_path, spec.loop)
@@ -480,7 +481,7 @@ class MainWindow(QMainWindow):
         """A dropped audio file becomes the source (looping); anything else is tried as a model."""
         if Path(path).suffix.lower() in AUDIO_SUFFIXES:
             self.source_chooser.set_wav(path, True)
-            self.controller.set_source(SourceSpec(kind="wav", wav_path=path, loop=True))
+            self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=True))
         else:
             self.load_model(path)
 

@@ -8,6 +8,8 @@ ML-KWS demos): every part configurable and testable with synthetic sequences.
   classified; :meth:`DecisionMaker.skip` then feeds a zero posterior so the
   smoothed scores decay instead of freezing. The loudest hop, not the whole
   window's RMS, so that a short quiet word still opens the gate;
+* **hop** - ``hop_s``: the time between two classifications (the engine runs the model
+  every hop; smoothing counts hops);
 * **posterior smoothing** - the mean of the posteriors of the last
   ``smoothing_s`` seconds (``round(smoothing_s / hop_s)`` hops, at least one;
   hops before the start count as zeros);
@@ -36,11 +38,19 @@ import numpy as np
 SILENCE_DBFS = -120.0
 
 
+#: Shortest and longest hop between two classifications, in seconds.
+HOP_RANGE_S = (0.005, 2.0)
+
+
 @dataclass(frozen=True)
 class DecisionSettings:
-    """Knobs of the decision logic."""
+    """Every knob of the decision logic (what the app shows, stores and kws-listen takes).
+
+    Invalid values raise ``ValueError`` naming the field.
+    """
 
     threshold: float = 0.7
+    hop_s: float = 0.1
     smoothing_s: float = 0.3
     suppression_s: float = 1.0
     vad_enabled: bool = True
@@ -53,17 +63,22 @@ class DecisionSettings:
         return max(0.0, self.threshold - self.rearm_margin)
 
     def __post_init__(self) -> None:
-        checks = {
-            "threshold": 0.0 <= self.threshold <= 1.0,
-            "smoothing_s": self.smoothing_s >= 0.0,
-            "suppression_s": self.suppression_s >= 0.0,
-            "vad_threshold_dbfs": self.vad_threshold_dbfs <= 0.0,
-            "rearm_margin": 0.0 <= self.rearm_margin <= 1.0,
+        ranges = {
+            "threshold": (0.0, 1.0),
+            "hop_s": HOP_RANGE_S,
+            "smoothing_s": (0.0, math.inf),
+            "suppression_s": (0.0, math.inf),
+            "vad_threshold_dbfs": (-math.inf, 0.0),
+            "rearm_margin": (0.0, 1.0),
         }
-        for name, ok in checks.items():
+        for name, (low, high) in ranges.items():
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or not ok:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name}: not a number: {value!r}")
+            if not math.isfinite(value) or not low <= value <= high:
                 raise ValueError(f"{name}: invalid value {value!r}")
+        if not isinstance(self.vad_enabled, bool):
+            raise ValueError(f"vad_enabled: not true or false: {self.vad_enabled!r}")
 
 
 @dataclass(frozen=True)
@@ -115,14 +130,12 @@ def peak_hop_dbfs(window: np.ndarray, hop: int) -> float:
 
 
 class DecisionMaker:
-    """Smoothing, threshold and suppression for one model's labels at one hop size."""
+    """Smoothing, threshold and suppression for one model's labels at the settings' hop."""
 
-    def __init__(self, labels: Sequence[str], settings: DecisionSettings, hop_s: float) -> None:
-        if hop_s <= 0:
-            raise ValueError(f"hop_s must be positive, got {hop_s!r}")
+    def __init__(self, labels: Sequence[str], settings: DecisionSettings) -> None:
         self.labels = tuple(labels)
         self.settings = settings
-        self.hop_s = float(hop_s)
+        self.hop_s = float(settings.hop_s)
         self._keyword_mask = np.array([not label.startswith("_") for label in self.labels])
         self._history: deque[np.ndarray] = deque(maxlen=self.smoothing_hops)
         self.reset()
@@ -154,7 +167,7 @@ class DecisionMaker:
         self._push(p)
         return self._decide(time_s, wall_time)
 
-    def skip(self, time_s: float) -> None:
+    def skip(self) -> None:
         """A hop without inference (VAD gate closed): smoothed scores decay toward zero."""
         self._push(np.zeros(len(self.labels), dtype=np.float32))
 

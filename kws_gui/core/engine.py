@@ -39,17 +39,22 @@ _POLL_S = 0.05
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Engine knobs. ``ring_seconds`` applies at construction only (widgets hold the ring)."""
+    """Engine knobs: the decision settings (hop included) and the ring length.
 
-    hop_s: float = 0.1
+    ``ring_seconds`` applies at construction only (widgets hold the ring).
+    """
+
     decision: DecisionSettings = field(default_factory=DecisionSettings)
     ring_seconds: float = 10.0
 
     def __post_init__(self) -> None:
-        if not 0.005 <= self.hop_s <= 2.0:
-            raise ValueError(f"hop_s must be between 0.005 and 2 s, got {self.hop_s!r}")
         if self.ring_seconds < 2.0:
             raise ValueError(f"ring_seconds must be at least 2 s, got {self.ring_seconds!r}")
+
+    @property
+    def hop_s(self) -> float:
+        """Seconds between two classifications (``decision.hop_s``)."""
+        return self.decision.hop_s
 
     @property
     def hop_samples(self) -> int:
@@ -122,7 +127,7 @@ class StreamingEngine:
         self._source_lock = threading.Lock()  # serialises set_source / stop
         self._progress = threading.Condition(threading.Lock())
         self._model = model
-        self._decision = DecisionMaker(model.labels, self._settings.decision, self._settings.hop_s)
+        self._decision = DecisionMaker(model.labels, self._settings.decision)
         self._pending_model: KwsModel | None = None
         self._pending_settings: EngineSettings | None = None
         self._pending_reset: int | None = None
@@ -377,9 +382,7 @@ class StreamingEngine:
                 if reset is None:
                     self._next_boundary += self._settings.hop_samples - old_hop
             if model is not None or settings is not None or reset is not None:
-                self._decision = DecisionMaker(
-                    self._model.labels, self._settings.decision, self._settings.hop_s
-                )
+                self._decision = DecisionMaker(self._model.labels, self._settings.decision)
             if reset is not None:
                 self._source_start = reset
                 self._next_boundary = reset + self._settings.hop_samples
@@ -410,7 +413,7 @@ class StreamingEngine:
         error = None
         if skipped:
             probs = self._zeros
-            self._decision.skip(time_s)
+            self._decision.skip()
         else:
             try:
                 features, probs, pre_ns, inf_ns = model.predict_window(window)
@@ -418,7 +421,7 @@ class StreamingEngine:
             except Exception as exc:  # a model that fails at run time: report, keep running
                 error = f"inference failed: {exc}"
                 probs = self._zeros
-                self._decision.skip(time_s)
+                self._decision.skip()
         total_ns = time.perf_counter_ns() - t0
         smoothed = self._decision.smoothed
         record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kws_gui._qt.settings import DecisionValues
 from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
 from kws_gui._qt.widgets.detection_log import DetectionLog
@@ -17,6 +16,7 @@ from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
 from kws_gui.core.audio import InputDevice, PortAudioStatus
+from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.latency import LatencyStats
 
 SR = 16000
@@ -208,13 +208,18 @@ def test_source_chooser_without_portaudio_disables_microphone(qtbot) -> None:
 def test_decision_settings_round_trip(qtbot) -> None:
     widget = DecisionSettingsWidget()
     qtbot.addWidget(widget)
-    values = DecisionValues(threshold=0.55, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
+    values = DecisionSettings(
+        threshold=0.55, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0, vad_enabled=False, rearm_margin=0.1
+    )
     with qtbot.assertNotEmitted(widget.changed):
         widget.set_values(values)
     assert widget.values() == values
     with qtbot.waitSignal(widget.changed) as blocker:
         widget.threshold.setValue(0.8)
-    assert blocker.args[0].threshold == pytest.approx(0.8)
+    # the fields without a control are carried through unchanged
+    assert blocker.args[0] == DecisionSettings(
+        threshold=0.8, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0, vad_enabled=False, rearm_margin=0.1
+    )
 
 
 def test_rgba_image_item_paints_the_colour_map_colours(qtbot) -> None:

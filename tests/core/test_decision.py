@@ -8,7 +8,7 @@ import pytest
 from kws_gui.core.decision import SILENCE_DBFS, DecisionMaker, DecisionSettings, rms_dbfs
 from kws_gui.core.latency import RollingLatency
 
-HOP = 0.1
+HOP = DecisionSettings().hop_s  # 0.1 s
 
 
 def run(maker: DecisionMaker, sequence: list[list[float]]) -> list[tuple[float, str, float]]:
@@ -17,7 +17,7 @@ def run(maker: DecisionMaker, sequence: list[list[float]]) -> list[tuple[float, 
     for i, p in enumerate(sequence):
         t = round((i + 1) * HOP, 3)
         if p is None:
-            maker.skip(t)
+            maker.skip()
             continue
         det = maker.update(np.array(p, np.float32), t, wall_time=0.0)
         if det is not None:
@@ -26,14 +26,14 @@ def run(maker: DecisionMaker, sequence: list[list[float]]) -> list[tuple[float, 
 
 
 def test_threshold_without_smoothing_fires_on_the_first_hop_over_it() -> None:
-    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.8, smoothing_s=0.0), HOP)
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.8, smoothing_s=0.0))
     dets = run(maker, [[0.5, 0.5], [0.79, 0.21], [0.81, 0.19]])
     assert [(t, label) for t, label, _ in dets] == [(0.3, "yes")]
     assert dets[0][2] == pytest.approx(0.81)
 
 
 def test_smoothing_averages_the_last_window_and_delays_the_decision() -> None:
-    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.7, smoothing_s=0.3), HOP)
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.7, smoothing_s=0.3))
     assert maker.smoothing_hops == 3
     # one spike of 1.0 among zeros never reaches 0.7 after averaging over 3 hops
     assert run(maker, [[0, 1], [1, 0], [0, 1], [0, 1]]) == []
@@ -45,18 +45,16 @@ def test_smoothing_averages_the_last_window_and_delays_the_decision() -> None:
 
 def test_suppression_blocks_detections_for_the_refractory_time() -> None:
     settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=1.0)
-    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    maker = DecisionMaker(("yes", "no"), settings)
     dets = run(maker, [[1, 0], [0, 0]] * 12)  # "yes" every other hop, re-armed in between
     assert [t for t, _, _ in dets] == pytest.approx([0.1, 1.1, 2.1])
-    maker = DecisionMaker(
-        ("yes", "no"), DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.0), HOP
-    )
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.0))
     assert len(run(maker, [[1, 0], [0, 0]] * 5)) == 5
 
 
 def test_a_label_fires_again_only_after_falling_below_the_threshold() -> None:
     settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.2)
-    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    maker = DecisionMaker(("yes", "no"), settings)
     # a word scoring high for 1.5 s is one detection, however short the suppression;
     # after a dip (here a VAD skip) the label is armed again
     dets = run(maker, [[1, 0]] * 15 + [None, [1, 0]])
@@ -66,7 +64,7 @@ def test_a_label_fires_again_only_after_falling_below_the_threshold() -> None:
 def test_rearming_needs_the_score_to_fall_clearly_below_the_threshold() -> None:
     settings = DecisionSettings(threshold=0.7, smoothing_s=0.0, suppression_s=0.2, rearm_margin=0.2)
     assert settings.rearm_level == pytest.approx(0.5)
-    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    maker = DecisionMaker(("yes", "no"), settings)
     # a wobble to 0.6 inside one word is not a new word; a fall to 0.4 is
     dets = run(maker, [[0.8, 0.2], [0.6, 0.4], [0.9, 0.1], [0.4, 0.6], [0.9, 0.1]])
     assert [t for t, _, _ in dets] == pytest.approx([0.1, 0.5])
@@ -76,20 +74,20 @@ def test_rearming_needs_the_score_to_fall_clearly_below_the_threshold() -> None:
 
 def test_suppression_applies_across_labels() -> None:
     settings = DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.5)
-    maker = DecisionMaker(("yes", "no"), settings, HOP)
+    maker = DecisionMaker(("yes", "no"), settings)
     dets = run(maker, [[1, 0], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]])
     assert [(t, label) for t, label, _ in dets] == [(0.1, "yes"), (0.6, "no")]
 
 
 def test_labels_starting_with_underscore_are_never_reported() -> None:
     labels = ("_silence_", "_unknown_", "yes", "no")
-    maker = DecisionMaker(labels, DecisionSettings(threshold=0.5, smoothing_s=0.0), HOP)
+    maker = DecisionMaker(labels, DecisionSettings(threshold=0.5, smoothing_s=0.0))
     dets = run(maker, [[1, 0, 0, 0], [0, 1, 0, 0], [0.3, 0, 0.6, 0.1]])
     assert [(t, label) for t, label, _ in dets] == [(0.3, "yes")]
 
 
 def test_vad_skips_decay_the_smoothed_posteriors() -> None:
-    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.9, smoothing_s=0.4), HOP)
+    maker = DecisionMaker(("yes", "no"), DecisionSettings(threshold=0.9, smoothing_s=0.4))
     run(maker, [[1, 0]] * 4)
     assert maker.smoothed[0] == pytest.approx(1.0)
     run(maker, [None, None])
@@ -99,7 +97,7 @@ def test_vad_skips_decay_the_smoothed_posteriors() -> None:
 
 
 def test_wrong_number_of_probabilities_is_refused() -> None:
-    maker = DecisionMaker(("yes", "no"), DecisionSettings(), HOP)
+    maker = DecisionMaker(("yes", "no"), DecisionSettings())
     with pytest.raises(ValueError, match="expected 2"):
         maker.update(np.ones(3), 0.1)
 
@@ -112,6 +110,12 @@ def test_wrong_number_of_probabilities_is_refused() -> None:
         {"smoothing_s": -1},
         {"suppression_s": -0.1},
         {"vad_threshold_dbfs": 3},
+        {"hop_s": 100},
+        {"hop_s": 0},
+        {"hop_s": float("inf")},
+        {"threshold": "0.5"},
+        {"smoothing_s": True},
+        {"vad_enabled": "yes"},
     ],
 )
 def test_invalid_settings_are_refused(kwargs: dict) -> None:

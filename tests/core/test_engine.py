@@ -103,7 +103,7 @@ def test_swap_model_and_settings_between_sources(engine_factory, write_wav) -> N
     engine.drain_detections()
     new_model = StubModel(("go", "_silence_"), path="other")
     engine.swap_model(new_model)
-    engine.update_settings(EngineSettings(hop_s=0.25, decision=DecisionSettings(smoothing_s=0.0)))
+    engine.update_settings(EngineSettings(decision=DecisionSettings(hop_s=0.25, smoothing_s=0.0)))
     run_wav(engine, path)
     assert new_model.calls > 0
     snap = engine.snapshot()
@@ -192,7 +192,7 @@ def test_device_loss_is_reported_and_choosing_a_device_recovers(engine_factory, 
 
 def test_settings_are_validated() -> None:
     with pytest.raises(ValueError, match="hop_s"):
-        EngineSettings(hop_s=0)
+        DecisionSettings(hop_s=0)
     with pytest.raises(ValueError, match="ring_seconds"):
         EngineSettings(ring_seconds=0.5)
 
