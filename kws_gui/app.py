@@ -107,6 +107,7 @@ def create_window(args: argparse.Namespace, training: bool = True):
     from kws_gui._qt.controller import AppController
     from kws_gui._qt.main_window import MainWindow
     from kws_gui._qt.settings import AppSettings
+    from kws_gui._qt.widgets.notice_bar import NoticeTopic
 
     settings = AppSettings(args.settings)
     controller = AppController(settings)
@@ -120,6 +121,7 @@ def create_window(args: argparse.Namespace, training: bool = True):
     if spec is None:
         window.notice.show_message(
             f"{status.message} You can still play a WAV file: Source & settings tab, or drop one here.",
+            NoticeTopic.SOURCE,
             error=False,
         )
     else:

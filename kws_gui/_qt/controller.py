@@ -10,6 +10,7 @@ bad file or a failing device never interrupts what works.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,23 @@ class _Task(QRunnable):
             self.relay.done.emit(self.generation, None, f"unexpected error: {type(exc).__name__}: {exc}")
         else:
             self.relay.done.emit(self.generation, result, None)
+
+
+class SourceAction(enum.Enum):
+    """What an audio task did (the result the audio thread reports)."""
+
+    SET = "set"  # opened a newly chosen source (remembered in the settings)
+    RESTART = "restart"  # restarted the chosen source after a stop
+    STOP = "stop"  # stopped capturing
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceResult:
+    """An audio task's result: the action and, unless it stopped, the source now running."""
+
+    action: SourceAction
+    spec: SourceSpec | None = None
+    source: AudioSource | None = None
 
 
 def _load_model(path: str) -> tuple[KwsModel, ModelInfo]:
@@ -168,7 +186,7 @@ class AppController(QObject):
         """Input devices (empty without PortAudio)."""
         return list_input_devices(refresh=refresh)
 
-    def _audio_task(self, work: Callable[[], Any]) -> None:
+    def _audio_task(self, work: Callable[[], SourceResult]) -> None:
         """Queue audio work; one thread runs it in order, so starts and stops never race."""
         self._source_generation += 1
         self._audio_pool.start(
@@ -191,7 +209,7 @@ class AppController(QObject):
             self._pending_source = spec
             return
         engine = self.engine
-        self._audio_task(lambda: ("set", spec, self._open_source(engine, spec)))
+        self._audio_task(lambda: SourceResult(SourceAction.SET, spec, self._open_source(engine, spec)))
 
     @staticmethod
     def _open_source(engine: StreamingEngine, spec: SourceSpec) -> AudioSource:
@@ -209,17 +227,17 @@ class AppController(QObject):
         return source
 
     @Slot(int, object, object)
-    def _on_source_done(self, generation: int, result: Any, error: str | None) -> None:
-        if error is not None:
+    def _on_source_done(self, generation: int, result: SourceResult | None, error: str | None) -> None:
+        if error is not None or result is None:
             self.source_failed.emit(f"Cannot use this audio source: {error}")
             return
-        action, spec, source = result
-        if action == "stop":
+        if result.action is SourceAction.STOP or result.source is None or result.spec is None:
             self._set_running(False)
             return
+        source, spec = result.source, result.spec
         self.source = source
         self.source_spec = spec
-        if action == "set":
+        if result.action is SourceAction.SET:
             self.settings.source = spec
         self._reported_source_error = None
         self._set_running(True)
@@ -236,7 +254,9 @@ class AppController(QObject):
             return
         engine, source, spec = self.engine, self.source, self.source_spec
         if source is not None and spec is not None:
-            self._audio_task(lambda: ("restart", spec, self._restart_source(engine, source)))
+            self._audio_task(
+                lambda: SourceResult(SourceAction.RESTART, spec, self._restart_source(engine, source))
+            )
         elif spec is not None:
             self.set_source(spec)
 
@@ -246,7 +266,12 @@ class AppController(QObject):
             return
         engine = self.engine
         self._set_running(False)
-        self._audio_task(lambda: ("stop", None, engine.set_source(None)))
+
+        def stop() -> SourceResult:
+            engine.set_source(None)
+            return SourceResult(SourceAction.STOP)
+
+        self._audio_task(stop)
 
     def toggle_audio(self) -> None:
         """Start/stop (the Space key)."""

@@ -39,6 +39,7 @@ from kws_gui._qt.widgets.feature_image import FeatureImageWidget
 from kws_gui._qt.widgets.latency_panel import LatencyPanel
 from kws_gui._qt.widgets.level_meter import LevelMeter
 from kws_gui._qt.widgets.model_info import ModelInfoPanel
+from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
 from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
@@ -52,38 +53,6 @@ REFRESH_MS = 33  # ~30 frames/s
 HISTORY_S = 5.0
 SNAPSHOT_INTERVAL_S = 0.09  # engine state, probabilities, features: ~10 Hz
 LATENCY_INTERVAL_S = 0.25  # numbers people read: 4 Hz
-
-
-class NoticeBar(QFrame):
-    """A dismissible one-line message at the top of the window (never modal)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("notice")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 2, 2)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("x")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, error: bool = True) -> None:
-        """Show ``text`` (red for errors, blue for information)."""
-        color = "#5c1f1f" if error else "#1f3b5c"
-        self.setStyleSheet(f"#notice {{ background: {color}; }} QLabel {{ color: white; }}")
-        self.label.setText(text)
-        self.show()
-
-    @property
-    def text(self) -> str:
-        """The message shown ("" when hidden)."""
-        return self.label.text() if self.isVisible() else ""
 
 
 class MainWindow(QMainWindow):
@@ -135,7 +104,7 @@ class MainWindow(QMainWindow):
         self.probabilities.set_threshold(controller.decision.threshold)
         self._refresh_recent()
         if controller.settings.problems:
-            self.notice.show_message(" ".join(controller.settings.problems))
+            self.notice.show_message(" ".join(controller.settings.problems), NoticeTopic.SETTINGS)
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -338,8 +307,8 @@ class MainWindow(QMainWindow):
         self.status_model.setToolTip(info.path)
         self.statusBar().showMessage(f"Loaded {Path(info.path).name}", 4000)
         self._refresh_recent()
-        if "Cannot use" in self.notice.text and not self.controller.last_load_was_fallback:
-            self.notice.hide()
+        if not self.controller.last_load_was_fallback:
+            self.notice.clear(NoticeTopic.MODEL)
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
@@ -350,18 +319,17 @@ class MainWindow(QMainWindow):
             message += f". Still using {Path(info.path).name}."
         elif not self.controller.loading_fallback:
             message += ". Open a model file (Ctrl+O)."
-        self.notice.show_message(message)
+        self.notice.show_message(message, NoticeTopic.MODEL)
 
     @Slot(str)
     def _on_source_changed(self, name: str) -> None:
-        if self.notice.isVisible() and ("audio source" in self.notice.text or "device" in self.notice.text):
-            self.notice.hide()
+        self.notice.clear(NoticeTopic.SOURCE)
         self.spectrogram.clear_audio()
         self.statusBar().showMessage(f"Listening to {name}", 4000)
 
     @Slot(str)
     def _on_source_failed(self, message: str) -> None:
-        self.notice.show_message(message)
+        self.notice.show_message(message, NoticeTopic.SOURCE)
         self.refresh_devices()
 
     @Slot(bool)
@@ -444,7 +412,7 @@ class MainWindow(QMainWindow):
         if snap.error != self._engine_error:
             self._engine_error = snap.error
             if snap.error:
-                self.notice.show_message(f"The model failed while running: {snap.error}")
+                self.notice.show_message(f"The model failed while running: {snap.error}", NoticeTopic.MODEL)
         self._update_status(snap)
 
     def _update_status(self, snap) -> None:

@@ -245,3 +245,21 @@ def test_rgba_image_item_paints_the_colour_map_colours(qtbot) -> None:
     assert (color.red(), color.green(), color.blue()) == (expected.red(), expected.green(), expected.blue())
     with pytest.raises(ValueError):
         RgbaImageItem(np.zeros((4, 8, 3), np.uint8))
+
+
+def test_notice_bar_clears_by_topic_and_keeps_errors_over_information(qtbot) -> None:
+    from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
+
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    bar.show_message("Cannot use this audio source: gone", NoticeTopic.SOURCE)
+    assert bar.topic is NoticeTopic.SOURCE and "gone" in bar.text
+    bar.clear(NoticeTopic.MODEL)  # a model loading says nothing about the source
+    assert bar.topic is NoticeTopic.SOURCE
+    bar.show_message("Microphone disabled", NoticeTopic.SOURCE, error=False)
+    assert "gone" in bar.text  # information does not hide an error
+    bar.clear(NoticeTopic.SOURCE)
+    assert bar.text == "" and bar.topic is None
+    bar.show_message("Microphone disabled", NoticeTopic.SOURCE, error=False)
+    bar.show_message("Cannot use bad.tflite", NoticeTopic.MODEL)
+    assert bar.topic is NoticeTopic.MODEL and bar.text == "Cannot use bad.tflite"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kws_gui.jobs.runner import JobRunner, JobStatus
+from kws_gui.jobs.runner import JobRunner, JobStatus, RunnerItemKind
 from kws_gui.jobs.spec import JobKind, JobSpec, build_argv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics are POSIX")
@@ -23,7 +23,7 @@ def _runner(tmp_path: Path, command: tuple[str, ...], mode: str, **kwargs) -> Jo
 
 
 def _events(runner: JobRunner) -> list[str]:
-    return [payload.kind for kind, payload in runner.drain() if kind == "event"]
+    return [payload.kind for kind, payload in runner.drain() if kind is RunnerItemKind.EVENT]
 
 
 def test_success_moves_outputs_into_place(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
