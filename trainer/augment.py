@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kws_gui.core.audio_io import SAMPLE_RATE
 from kws_gui.core.train_config import (  # noqa: F401 (re-exported: trainer.augment's API)
     MAX_RT60_S,
     AugmentConfig,
@@ -48,7 +49,7 @@ class Augmenter:
     Recordings shorter than a clip are repeated to a clip's length when used.
     """
 
-    def __init__(self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = 16000) -> None:
+    def __init__(self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = SAMPLE_RATE) -> None:
         self.config = config
         self.sample_rate = int(sample_rate)
         self.noise = [np.asarray(n, dtype=np.float32).reshape(-1) for n in noise]

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from kws_gui.core.atomic_file import atomic_path, atomic_write
-from kws_gui.core.audio_io import AudioFileError, read_audio
+from kws_gui.core.audio_io import SAMPLE_RATE, AudioFileError, read_audio
 from kws_gui.core.dataset_index import (  # noqa: F401 (re-exported: trainer.data's API)
     AUDIO_SUFFIXES,
     BACKGROUND_NOISE_DIR,
@@ -275,7 +275,7 @@ def load_split(
 
 
 def load_background_noise(
-    index_or_files: DatasetIndex | Iterable[str | Path], sample_rate: int = 16000
+    index_or_files: DatasetIndex | Iterable[str | Path], sample_rate: int = SAMPLE_RATE
 ) -> list[np.ndarray]:
     """Decode background-noise recordings (mono float32 at ``sample_rate``); unreadable ones are skipped."""
     files = index_or_files.noise_files if isinstance(index_or_files, DatasetIndex) else index_or_files

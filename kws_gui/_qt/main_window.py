@@ -43,7 +43,7 @@ from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
 from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
-from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec
+from kws_gui.core.audio import MICROPHONE, SAMPLE_RATE, WAV, SourceSpec
 from kws_gui.core.decision import DecisionSettings, rms_dbfs
 from kws_gui.paths import MODELS_DIR
 
@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
         self._status_text = state
         if snap.source_name and self.controller.running:
             self.status_source.setText(snap.source_name)
-            self.status_rate.setText("16000 Hz")
+            self.status_rate.setText(f"{SAMPLE_RATE} Hz")
         elif snap.source_name:
             self.status_source.setText(f"{snap.source_name} (stopped)")
             self.status_rate.setText("")

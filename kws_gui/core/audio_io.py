@@ -14,7 +14,8 @@ import numpy as np
 import soundfile
 import soxr
 
-TARGET_SAMPLE_RATE = 16000
+#: The one sample rate of the pipeline: files are read at it, sources deliver it, the engine runs at it.
+SAMPLE_RATE = 16000
 
 
 class AudioFileError(ValueError):
@@ -31,7 +32,7 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     return x
 
 
-def resample(samples: np.ndarray, source_rate: int, target_rate: int = TARGET_SAMPLE_RATE) -> np.ndarray:
+def resample(samples: np.ndarray, source_rate: int, target_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Resample a mono signal with soxr (no-op when the rates match)."""
     x = np.asarray(samples, dtype=np.float32)
     if source_rate == target_rate or x.size == 0:
@@ -39,7 +40,7 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int = TARGET_SA
     return soxr.resample(x, source_rate, target_rate, quality="HQ").astype(np.float32)
 
 
-def read_audio(path: str | Path, target_rate: int = TARGET_SAMPLE_RATE) -> np.ndarray:
+def read_audio(path: str | Path, target_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Decode a file to mono float32 in [-1, 1] at ``target_rate``.
 
     Raises :class:`AudioFileError` if the file cannot be read or holds no samples.

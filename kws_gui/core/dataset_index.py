@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.audio_io import SAMPLE_RATE
+
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
@@ -445,7 +447,7 @@ def scan_datasets(
     require_splits: Sequence[str] = SPLITS,
     silence_percent: float = 10.0,
     unknown_percent: float = 10.0,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
 ) -> list[DatasetIndex]:
     """Index several dataset folders as one dataset: one :class:`DatasetIndex` per folder.
 
@@ -519,7 +521,7 @@ def scan_dataset(
     require_splits: Sequence[str] = SPLITS,
     silence_percent: float = 10.0,
     unknown_percent: float = 10.0,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
 ) -> DatasetIndex:
     """Index a dataset folder (no audio is decoded).
 

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui.core.recording import ClipStore
 from kws_gui.jobs.dataset import SPLITS as DATA_SPLITS
 from kws_gui.jobs.dataset import DataCheck, inspect_data
-from kws_gui.jobs.recording import ClipStore
 from kws_gui.jobs.spec import (
     DEFAULT_PRESET,
     SPLITS,

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kws_gui.core.ring_buffer import AudioRingBuffer
-from kws_gui.jobs.recording import (
+from kws_gui.core.recording import (
     CaptureSession,
     ClipStore,
     RecordingError,
@@ -37,6 +36,7 @@ from kws_gui.jobs.recording import (
     play_clip,
     playback_status,
 )
+from kws_gui.core.ring_buffer import AudioRingBuffer
 
 CAPTURE_S = 1.5  # recorded around the 1 s clip, so a word said a little late still fits
 CAPTURE_GRACE_S = 2.0  # no audio this long after the capture should have ended: give up
