@@ -36,6 +36,7 @@ from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
 from kws_gui._qt.widgets.detection_log import DetectionLog
 from kws_gui._qt.widgets.feature_image import FeatureImageWidget
+from kws_gui._qt.widgets.heading import heading
 from kws_gui._qt.widgets.latency_panel import LatencyPanel
 from kws_gui._qt.widgets.level_meter import LevelMeter
 from kws_gui._qt.widgets.model_info import ModelInfoPanel
@@ -209,11 +210,11 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(tab)
         layout.setContentsMargins(4, 4, 4, 4)
         source_box = QVBoxLayout()
-        source_box.addWidget(_heading("Audio source"))
+        source_box.addWidget(heading("Audio source"))
         source_box.addWidget(self.source_chooser)
         source_box.addStretch(1)
         decision_box = QVBoxLayout()
-        decision_box.addWidget(_heading("Detection"))
+        decision_box.addWidget(heading("Detection"))
         decision_box.addWidget(self.decision_settings)
         decision_box.addStretch(1)
         layout.addLayout(source_box, 3)
@@ -468,14 +469,6 @@ class MainWindow(QMainWindow):
         self._on_close.clear()
         self.controller.shutdown()
         super().closeEvent(event)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:

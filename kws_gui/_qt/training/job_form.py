@@ -76,7 +76,17 @@ class JobForm(QWidget):
         self._checked_key: tuple | None = None
         self.last_check: DataCheck | None = None
         self._launch_blocked_reason: str | None = None
+        self._build_job_rows()
+        self._build_hyperparameters()
+        self._build_layout()
+        self._build_check_timers()
+        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN))
+        self._on_kind_changed()
+        self.refresh_recordings()
 
+    # ----------------------------------------------------------------- layout
+    def _build_job_rows(self) -> None:
+        """Job kind, preset, data folders and labels, models, split and output name."""
         self.kind = QComboBox()
         for kind in JobKind:
             self.kind.addItem(kind.title, kind.value)
@@ -117,6 +127,21 @@ class JobForm(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: the preset name")
 
+        self.form = QFormLayout()
+        self.form.addRow("Job", self.kind)
+        self.form.addRow("Preset", self.preset)
+        self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
+        self.form.addRow("", self.use_recordings)
+        self.form.addRow("Labels", self.labels_edit)
+        self.form.addRow("", self.data_status)
+        self.form.addRow("Model", _path_row(self.model_edit, model_button))
+        self.form.addRow("Models", _path_row(self.models_edit, models_button))
+        self.form.addRow("Reference", _path_row(self.reference_edit, reference_button))
+        self.form.addRow("Split", self.split)
+        self.form.addRow("Output name", self.name_edit)
+
+    def _build_hyperparameters(self) -> None:
+        """The hyperparameter group ("preset" shown where the preset's value is kept)."""
         self.epochs = QSpinBox()
         self.epochs.setRange(0, 1000)
         self.epochs.setSpecialValueText("preset")
@@ -134,20 +159,6 @@ class JobForm(QWidget):
         self.pruning_start = _double(-0.01, 0.99, 2, 0.05)  # 0.00 is a real value here
         self.reset_button = QPushButton("Reset to preset")
         self.reset_button.clicked.connect(self.reset_hyperparameters)
-
-        self.form = QFormLayout()
-        self.form.addRow("Job", self.kind)
-        self.form.addRow("Preset", self.preset)
-        self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
-        self.form.addRow("", self.use_recordings)
-        self.form.addRow("Labels", self.labels_edit)
-        self.form.addRow("", self.data_status)
-        self.form.addRow("Model", _path_row(self.model_edit, model_button))
-        self.form.addRow("Models", _path_row(self.models_edit, models_button))
-        self.form.addRow("Reference", _path_row(self.reference_edit, reference_button))
-        self.form.addRow("Split", self.split)
-        self.form.addRow("Output name", self.name_edit)
-
         self.hyper_box = QGroupBox("Hyperparameters")
         hyper = QFormLayout(self.hyper_box)
         hyper.addRow("Epochs", self.epochs)
@@ -161,6 +172,7 @@ class JobForm(QWidget):
         hyper.addRow("Pruning starts at (share of steps)", self.pruning_start)
         hyper.addRow("", self.reset_button)
 
+    def _build_layout(self) -> None:
         self.start_button = QPushButton("Start job")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self._submit)
@@ -177,6 +189,8 @@ class JobForm(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
 
+    def _build_check_timers(self) -> None:
+        """Check the data a moment after the last edit; collect the worker's result."""
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(_CHECK_DELAY_MS)
@@ -184,9 +198,6 @@ class JobForm(QWidget):
         self._result_timer = QTimer(self)
         self._result_timer.setInterval(50)
         self._result_timer.timeout.connect(self._collect_check)
-        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN))
-        self._on_kind_changed()
-        self.refresh_recordings()
 
     # ----------------------------------------------------------------- public
     @property

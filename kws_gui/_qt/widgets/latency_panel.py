@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from kws_gui._qt.widgets.heading import heading
+
 if TYPE_CHECKING:
     from kws_gui.core.engine import EngineSnapshot
     from kws_gui.core.latency import LatencyStats
@@ -43,7 +45,7 @@ class LatencyPanel(QWidget):
         header.setStyleSheet("color: gray")
         grid.addWidget(header, 0, 0)
         for c, name in enumerate(COLUMNS, start=1):
-            grid.addWidget(self._bold(name), 0, c, alignment=Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(heading(name), 0, c, alignment=Qt.AlignmentFlag.AlignRight)
         self.cells: dict[tuple[str, str], QLabel] = {}
         for r, row in enumerate(ROWS, start=1):
             grid.addWidget(QLabel(row), r, 0)
@@ -62,14 +64,6 @@ class LatencyPanel(QWidget):
         grid.addWidget(self.overflows, 4, 3)
         grid.addWidget(QLabel("runtime"), 5, 0)
         grid.addWidget(self.runtime, 5, 1, 1, 3)
-
-    @staticmethod
-    def _bold(text: str) -> QLabel:
-        label = QLabel(text)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-        return label
 
     def set_stats(self, name: str, stats: LatencyStats) -> None:
         """Fill one row (``preprocess``, ``inference`` or ``total``)."""
