@@ -497,10 +497,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def cmd_inspect_data(args: argparse.Namespace) -> int:
     """kws-train inspect-data DIR: the dataset summary, quickly."""
-    from trainer.data import scan_dataset
+    from trainer.data import scan_dataset, without_unreadable
 
     def body(session: _Session) -> int:
-        summary = scan_dataset(args.data, labels=args.labels, require_splits=()).summary()
+        index, unreadable = without_unreadable(scan_dataset(args.data, labels=args.labels, require_splits=()))
+        summary = index.summary()
+        summary["unreadable"] = [{"file": path, "reason": why} for path, why in unreadable]
         if args.json:
             _print_json(session, summary)
         else:
@@ -508,6 +510,10 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
             for split, counts in summary["counts"].items():
                 print(f"  {split:10s} " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
             print(f"  background noise files: {len(summary['noise_files'])}")
+            if unreadable:
+                print(f"  unusable files, not counted: {len(unreadable)}")
+                for path, why in unreadable[:10]:
+                    print(f"    {path}: {why}")
         return EXIT_OK
 
     args.progress = "none"

@@ -22,8 +22,10 @@ folders that are not labels).
 Decoding uses :func:`kws_gui.core.audio_io.read_audio`: other sample rates are
 **resampled** with soxr (not rejected) and stereo is **mixed down** to mono, so any
 clip a person could hear is used. Clips are zero-padded or cropped at the end to the
-frontend's clip length (1 s). Unreadable or empty files are skipped and reported in
-:attr:`SplitData.skipped`; they never abort a run. An empty class or split raises
+frontend's clip length (1 s); only that much of a file is decoded, and a file whose
+header declares more than :data:`MAX_CLIP_FILE_SECONDS` is no clip. Unreadable,
+empty or implausible files are skipped and reported in :attr:`SplitData.skipped`;
+they never abort a run. Background noise is read up to :data:`MAX_NOISE_SECONDS`. An empty class or split raises
 :class:`DatasetError` with a message for people.
 
 Decoded audio and features are cached as ``.npy`` under ``cache_dir`` (default
@@ -51,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from kws_gui.core.atomic_file import atomic_path, atomic_write
-from kws_gui.core.audio_io import AudioFileError, read_audio
+from kws_gui.core.audio_io import AudioFileError, audio_info, read_audio
 from kws_gui.core.frontend import Frontend, FrontendConfig, fit_to_length
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,10 @@ MAX_NUM_WAVS_PER_CLASS = 2**27 - 1
 #: The Speech Commands recipe's seed for sampling unknown words.
 RANDOM_SEED = 59185
 CACHE_VERSION = 1
+#: A "clip" whose header declares a longer recording is skipped (a keyword clip lasts ~1 s).
+MAX_CLIP_FILE_SECONDS = 30.0
+#: Background-noise recordings are read up to this length (Speech Commands': 60-95 s).
+MAX_NOISE_SECONDS = 600.0
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -352,16 +358,15 @@ def _msc_speaker(path: Path, word: str) -> str:
 
 def _noise_lengths(noise_files: Iterable[Path], sample_rate: int) -> list[tuple[Path, int]]:
     """(path, length in samples at ``sample_rate``) of readable noise files, from headers."""
-    import soundfile
-
     out = []
     for path in noise_files:
         try:
-            info = soundfile.info(str(path))
-        except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
-            log.warning("skipping background noise %s: %s", path.name, exc)
+            info = audio_info(path)
+        except AudioFileError as exc:
+            log.warning("skipping background noise: %s", exc)
             continue
-        length = int(info.frames * sample_rate // max(int(info.samplerate), 1))
+        frames = min(info.frames, int(MAX_NOISE_SECONDS * info.sample_rate))
+        length = int(frames * sample_rate // info.sample_rate)
         if length > 0:
             out.append((path, length))
     return out
@@ -604,6 +609,35 @@ def _check_nonempty(indexes: list[DatasetIndex], require_splits: Sequence[str]) 
                 )
 
 
+def without_unreadable(index: DatasetIndex) -> tuple[DatasetIndex, list[tuple[str, str]]]:
+    """The index without clips whose file header is unusable, and those files with the reason.
+
+    Only headers are read (:func:`kws_gui.core.audio_io.audio_info`), so it is quick;
+    ``inspect-data`` uses it so that files that are not audio are not counted as clips.
+    A clip longer than :data:`MAX_CLIP_FILE_SECONDS` counts as unusable, as in decoding.
+    """
+    verdicts: dict[Path, str | None] = {}
+    kept: list[Clip] = []
+    for clip in index.clips:
+        if clip.path not in verdicts:
+            try:
+                info = audio_info(clip.path)
+                too_long = clip.start is None and info.duration_s > MAX_CLIP_FILE_SECONDS
+                verdicts[clip.path] = (
+                    f"{info.duration_s:.0f} s long, more than the {MAX_CLIP_FILE_SECONDS:g} s a clip may last"
+                    if too_long
+                    else None
+                )
+            except AudioFileError as exc:
+                reason, prefix = str(exc), f"{clip.path.name}: "
+                verdicts[clip.path] = reason[len(prefix) :] if reason.startswith(prefix) else reason
+        if verdicts[clip.path] is None:
+            kept.append(clip)
+    unreadable = [(index.relative(path), why) for path, why in verdicts.items() if why is not None]
+    clean = DatasetIndex(index.root, index.layout, index.labels, kept, index.noise_files, index.split_source)
+    return clean, unreadable
+
+
 # ------------------------------------------------------------------ decoding + cache
 @dataclass
 class SplitData:
@@ -706,7 +740,7 @@ def _decode_clips(
             if clip.start is not None:  # a _silence_ window of background noise
                 if clip.path not in noise_cache:
                     try:
-                        noise_cache[clip.path] = read_audio(clip.path, sample_rate)
+                        noise_cache[clip.path] = _read_noise(clip.path, sample_rate)
                     except (AudioFileError, OSError) as exc:
                         noise_cache[clip.path] = AudioFileError(str(exc))
                 noise = noise_cache[clip.path]
@@ -714,7 +748,12 @@ def _decode_clips(
                     raise noise
                 samples = noise[clip.start : clip.start + clip_samples] * np.float32(clip.gain)
             else:
-                samples = read_audio(clip.path, sample_rate)
+                samples = read_audio(
+                    clip.path,
+                    sample_rate,
+                    max_seconds=clip_samples / sample_rate,
+                    max_file_seconds=MAX_CLIP_FILE_SECONDS,
+                )
             audio[len(kept)] = fit_to_length(samples, clip_samples)
             kept.append(i)
         except (AudioFileError, OSError, MemoryError) as exc:
@@ -825,7 +864,12 @@ def load_background_noise(
     out = []
     for path in files:
         try:
-            out.append(read_audio(path, sample_rate))
+            out.append(_read_noise(path, sample_rate))
         except (AudioFileError, OSError) as exc:
             log.warning("skipping background noise %s: %s", path, exc)
     return out
+
+
+def _read_noise(path: Path, sample_rate: int) -> np.ndarray:
+    """A background-noise recording, at most :data:`MAX_NOISE_SECONDS` of it."""
+    return read_audio(path, sample_rate, max_seconds=MAX_NOISE_SECONDS)
