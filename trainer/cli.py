@@ -328,7 +328,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """kws-train prune --from: load a kws-train .h5, prune it and fine-tune."""
+    """kws-train prune --from: load a kws-train .h5's weights, prune it and fine-tune."""
+    from trainer.base_model import check_layer_classes
     from trainer.models import ConfigError, TrainConfig
     from trainer.report import load_report
 
@@ -353,6 +354,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
             name=h5.stem,
         )
         config = config_from_args(args, base)
+        check_layer_classes(h5)  # a quick refusal before the data is loaded
         return _train(session, config, args, base_model=h5, command="prune")
 
     return _run(args, body)
