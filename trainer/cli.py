@@ -12,7 +12,6 @@ the app); everything else, TensorFlow's noise included, goes to stderr. Exit cod
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -525,6 +524,7 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 def cmd_annotate(args: argparse.Namespace) -> int:
     """kws-train annotate MODEL --labels ... --preset|--frontend-json --out OUT."""
     from kws_gui.core.atomic_file import atomic_write
+    from kws_gui.core.bounded_json import loads_bounded
     from kws_gui.core.frontend import PRESETS, FrontendConfig
     from kws_gui.core.model_file import KwsModel, ModelFileError
     from trainer.export import model_metadata, with_metadata
@@ -538,9 +538,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             frontend = PRESETS[args.preset]
         else:
             try:
-                frontend = FrontendConfig.from_dict(
-                    json.loads(args.frontend_json.read_text(encoding="utf-8"))
-                )
+                text = args.frontend_json.read_text(encoding="utf-8")
+                frontend = FrontendConfig.from_dict(loads_bounded(text, 1 << 20, 8, "the frontend JSON"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"--frontend-json: {exc}") from exc
         try:

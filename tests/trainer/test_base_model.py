@@ -117,3 +117,14 @@ def test_files_that_are_not_models_are_refused(tmp_path: Path, content: bytes, m
     path.write_bytes(content)
     with pytest.raises(BaseModelError, match=message):
         read_model_config(path)
+
+
+def test_a_deeply_nested_report_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "x.h5").write_bytes(b"never read")
+    (tmp_path / "x.report.json").write_text('{"config": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code = cli.main(
+        ["prune", "--from", str(tmp_path / "x.h5"), "--data", str(tmp_path), "--out", str(tmp_path / "o")]
+    )
+    assert code == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "nested 100001 levels deep" in err and "Traceback" not in err
