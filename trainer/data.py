@@ -39,6 +39,7 @@ No TensorFlow here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -634,7 +635,7 @@ def without_unreadable(index: DatasetIndex) -> tuple[DatasetIndex, list[tuple[st
         if verdicts[clip.path] is None:
             kept.append(clip)
     unreadable = [(index.relative(path), why) for path, why in verdicts.items() if why is not None]
-    clean = DatasetIndex(index.root, index.layout, index.labels, kept, index.noise_files, index.split_source)
+    clean = dataclasses.replace(index, clips=kept)
     return clean, unreadable
 
 
