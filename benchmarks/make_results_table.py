@@ -112,6 +112,18 @@ def render_goals(results_dir: Path) -> str:
                 "yes" if det["max_ms"] <= det["target_ms"] and det["detected"] == det["words"] else "no",
             )
         )
+    wav = _load(results_dir / "wav_memory.json")
+    if isinstance(wav, dict):
+        f = wav["file"]
+        rows.append(
+            (
+                f"Memory of kws-listen --wav, {f['minutes']:g} min of {f['sample_rate'] // 1000} kHz, "
+                f"{f['channels']} channels",
+                f"{wav['peak_rss_mb']:.0f} MB peak RSS",
+                f"<= {wav['target_mb']:.0f} MB",
+                "yes" if wav["peak_rss_mb"] <= wav["target_mb"] else "no",
+            )
+        )
     engine = _load(results_dir / "engine.json")
     if isinstance(engine, dict):
         rows.append(

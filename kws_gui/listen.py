@@ -8,13 +8,16 @@ Detections go to stdout, one line each (with ``--json`` one JSON object per line
 statistics are printed at the end (``"event": "stats"``). Progress and problems
 go to stderr. It ends cleanly on Ctrl-C (or SIGTERM) and at the end of a WAV.
 If the microphone disappears, it says so and reopens it when it comes back.
-Exit codes: 0 done, 1 no microphone / device error, 2 bad arguments, model or WAV.
+A model that fails while running stops it with the engine's error on stderr.
+Exit codes: 0 done, 1 no microphone / device error, 2 bad arguments, model or WAV
+(also a model that fails while running).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import threading
@@ -69,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--loop", action="store_true", help="repeat the WAV until Ctrl-C")
     p.add_argument("--fast", action="store_true", help="do not pace the WAV in real time (scripts)")
-    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds (> 0)")
     return p
 
 
@@ -161,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list_devices(args.json)
     try:
         settings = _settings(args)
+        if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+            raise ValueError(f"--duration must be a positive number of seconds, got {args.duration:g}")
     except ValueError as exc:
         _err(f"bad setting: {exc}")
         return 2
@@ -215,17 +220,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine.stop()
         for s, handler in previous.items():
             signal.signal(s, handler)
-    printer.stats(engine.snapshot())
+    snap = engine.snapshot()
+    printer.stats(snap)
+    if snap.error:
+        _err(f"the model {model.path} failed while running: {snap.error}")
+        return 2
     return 0
 
 
 def _wait(engine: StreamingEngine, spec: SourceSpec, duration: float | None, stop: threading.Event) -> None:
-    """Until Ctrl-C, the end of the WAV or ``duration``; reopens a lost microphone."""
+    """Until Ctrl-C, the end of the WAV, ``duration`` or a model error; reopens a lost microphone."""
     t_end = None if duration is None else time.monotonic() + duration
     reported: str | None = None
     next_reopen = 0.0
     while not stop.is_set():
-        if engine.wait_for_source_end(0.1):
+        if engine.wait_for_source_end(0.1) or engine.error:
             return
         if t_end is not None and time.monotonic() >= t_end:
             return

@@ -12,7 +12,6 @@ the app); everything else, TensorFlow's noise included, goes to stderr. Exit cod
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -329,7 +328,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """kws-train prune --from: load a kws-train .h5, prune it and fine-tune."""
+    """kws-train prune --from: load a kws-train .h5's weights, prune it and fine-tune."""
+    from trainer.base_model import check_layer_classes
     from trainer.models import ConfigError, TrainConfig
     from trainer.report import load_report
 
@@ -354,6 +354,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
             name=h5.stem,
         )
         config = config_from_args(args, base)
+        check_layer_classes(h5)  # a quick refusal before the data is loaded
         return _train(session, config, args, base_model=h5, command="prune")
 
     return _run(args, body)
@@ -498,10 +499,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def cmd_inspect_data(args: argparse.Namespace) -> int:
     """kws-train inspect-data DIR: the dataset summary, quickly."""
-    from trainer.data import scan_dataset
+    from trainer.data import scan_dataset, without_unreadable
 
     def body(session: _Session) -> int:
-        summary = scan_dataset(args.data, labels=args.labels, require_splits=()).summary()
+        index, unreadable = without_unreadable(scan_dataset(args.data, labels=args.labels, require_splits=()))
+        summary = index.summary()
+        summary["unreadable"] = [{"file": path, "reason": why} for path, why in unreadable]
         if args.json:
             _print_json(session, summary)
         else:
@@ -509,6 +512,10 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
             for split, counts in summary["counts"].items():
                 print(f"  {split:10s} " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
             print(f"  background noise files: {len(summary['noise_files'])}")
+            if unreadable:
+                print(f"  unusable files, not counted: {len(unreadable)}")
+                for path, why in unreadable[:10]:
+                    print(f"    {path}: {why}")
         return EXIT_OK
 
     args.progress = "none"
@@ -518,6 +525,7 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 def cmd_annotate(args: argparse.Namespace) -> int:
     """kws-train annotate MODEL --labels ... --preset|--frontend-json --out OUT."""
     from kws_gui.core.atomic_file import atomic_write
+    from kws_gui.core.bounded_json import loads_bounded
     from kws_gui.core.frontend import FrontendConfig
     from kws_gui.core.model_file import KwsModel, ModelFileError
     from trainer.export import model_metadata, with_metadata
@@ -529,9 +537,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             frontend = preset(args.preset).frontend
         else:
             try:
-                frontend = FrontendConfig.from_dict(
-                    json.loads(args.frontend_json.read_text(encoding="utf-8"))
-                )
+                text = args.frontend_json.read_text(encoding="utf-8")
+                frontend = FrontendConfig.from_dict(loads_bounded(text, 1 << 20, 8, "the frontend JSON"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"--frontend-json: {exc}") from exc
         try:

@@ -5,9 +5,12 @@ Dataset layouts and splits: see :mod:`kws_gui.core.dataset_index` (re-exported h
 Decoding uses :func:`kws_gui.core.audio_io.read_audio`: other sample rates are
 **resampled** with soxr (not rejected) and stereo is **mixed down** to mono, so any
 clip a person could hear is used. Clips are zero-padded or cropped at the end to the
-frontend's clip length (1 s). Unreadable or empty files are skipped and reported in
-:attr:`SplitData.skipped`; they never abort a run. An empty class or split raises
-:class:`DatasetError` with a message for people.
+frontend's clip length (1 s); only that much of a file is decoded, and a file whose
+header declares more than :data:`MAX_CLIP_FILE_SECONDS` is no clip (both limits are
+defined in :mod:`kws_gui.core.dataset_index`). Unreadable, empty or implausible files
+are skipped and reported in :attr:`SplitData.skipped`; they never abort a run.
+Background noise is read up to :data:`MAX_NOISE_SECONDS`. An empty class or split
+raises :class:`DatasetError` with a message for people.
 
 Decoded audio and features are cached as ``.npy`` under ``cache_dir`` (default
 ``kws_gui.paths.cache_dir() / "features"``), keyed by the split's file list (paths,
@@ -37,6 +40,8 @@ from kws_gui.core.dataset_index import (  # noqa: F401 (re-exported: trainer.dat
     BACKGROUND_NOISE_DIR,
     CACHE_VERSION,
     DEFAULT_LABELS,
+    MAX_CLIP_FILE_SECONDS,
+    MAX_NOISE_SECONDS,
     MAX_NUM_WAVS_PER_CLASS,
     MSC_FOLDERS,
     PSEUDO_LABELS,
@@ -53,6 +58,7 @@ from kws_gui.core.dataset_index import (  # noqa: F401 (re-exported: trainer.dat
     scan_datasets,
     speaker_of,
     which_set,
+    without_unreadable,
 )
 from kws_gui.core.frontend import Frontend, FrontendConfig, fit_to_length
 
@@ -163,7 +169,7 @@ def _decode_clips(
             if clip.start is not None:  # a _silence_ window of background noise
                 if clip.path not in noise_cache:
                     try:
-                        noise_cache[clip.path] = read_audio(clip.path, sample_rate)
+                        noise_cache[clip.path] = _read_noise(clip.path, sample_rate)
                     except (AudioFileError, OSError) as exc:
                         noise_cache[clip.path] = AudioFileError(str(exc))
                 noise = noise_cache[clip.path]
@@ -171,7 +177,12 @@ def _decode_clips(
                     raise noise
                 samples = noise[clip.start : clip.start + clip_samples] * np.float32(clip.gain)
             else:
-                samples = read_audio(clip.path, sample_rate)
+                samples = read_audio(
+                    clip.path,
+                    sample_rate,
+                    max_seconds=clip_samples / sample_rate,
+                    max_file_seconds=MAX_CLIP_FILE_SECONDS,
+                )
             audio[len(kept)] = fit_to_length(samples, clip_samples)
             kept.append(i)
         except (AudioFileError, OSError, MemoryError) as exc:
@@ -282,7 +293,12 @@ def load_background_noise(
     out = []
     for path in files:
         try:
-            out.append(read_audio(path, sample_rate))
+            out.append(_read_noise(path, sample_rate))
         except (AudioFileError, OSError) as exc:
             log.warning("skipping background noise %s: %s", path, exc)
     return out
+
+
+def _read_noise(path: Path, sample_rate: int) -> np.ndarray:
+    """A background-noise recording, at most :data:`MAX_NOISE_SECONDS` of it."""
+    return read_audio(path, sample_rate, max_seconds=MAX_NOISE_SECONDS)

@@ -9,10 +9,17 @@ With ``sha256=None`` (e.g. a mirror with other content) the size, when known, an
 the gzip stream's own CRC and length are checked instead.
 
 Extraction is safe: only regular files and folders are taken, names are checked
-against path traversal and ``tarfile``'s ``"data"`` filter is applied. Everything
-is extracted into a temporary folder that is renamed to ``DIR/speech_commands_v0.02``
-only when complete, with a marker file, so a second call returns at once.
-(A single top-level folder inside the archive is flattened away.)
+against path traversal and ``tarfile``'s ``"data"`` filter is applied, and the
+decompressed stream and the number of files are bounded by what Speech Commands
+holds (with a margin) and, for another address, by a multiple of the archive's size
+(:func:`extract_limits`): a decompression bomb is refused after a few MB, before it
+fills the disk. Everything is extracted into a temporary folder that is renamed to
+``DIR/speech_commands_v0.02`` only when complete, with a marker file, so a second
+call returns at once. (A single top-level folder inside the archive is flattened away.)
+
+Only ``http://`` and ``https://`` addresses are accepted; every failure is a
+:class:`DownloadError` with a message (no traceback), and a failed check removes
+what was downloaded (an interrupted download is kept to be resumed).
 
 No TensorFlow here.
 """
@@ -53,6 +60,17 @@ MARKER_NAME = ".kws-download-complete.json"
 CHUNK_BYTES = 1 << 20
 #: Free space wanted beyond the archive for extraction (WAV compresses little).
 EXTRACT_FACTOR = 1.3
+#: Speech Commands v0.02 as published: 105,829 one-second clips of at most 32,044 bytes
+#: (16-bit 16 kHz WAV), six background-noise recordings (~12 MB), lists and docs.
+OFFICIAL_FILES = 105_829 + 16
+OFFICIAL_EXTRACTED_BYTES = 105_829 * 32_044 + 20_000_000
+#: Margin on the official figures for the bounds on extraction.
+EXTRACT_MARGIN = 1.25
+#: Another address's archive may decompress to at most this multiple of its size
+#: (WAV barely compresses: the official archive decompresses to ~1.4x) ...
+MAX_COMPRESSION_RATIO = 8
+#: ... or to this much, whichever is larger (small test sets compress better).
+MIN_EXTRACT_ALLOWANCE = 64 * 1024 * 1024
 #: ``tarfile.FilterError`` where extraction filters exist (3.12, and 3.8.17+/3.11.4+ backports).
 _FILTER_ERRORS: tuple[type[Exception], ...] = tuple(
     e for e in (getattr(tarfile, "FilterError", None),) if e is not None
@@ -208,12 +226,37 @@ def sha256_of(path: Path, progress: bool = False) -> str:
     return digest.hexdigest()
 
 
-def _check_gzip(path: Path) -> None:
-    """Read a .gz to its end so that its CRC and length are verified."""
+def extract_limits(archive_size: int, official: bool) -> tuple[int, int]:
+    """(bytes of the decompressed tar stream, number of entries) an archive may hold.
+
+    The official archive is bounded by the published dataset with
+    :data:`EXTRACT_MARGIN`; another one also by :data:`MAX_COMPRESSION_RATIO` times
+    its size (at least :data:`MIN_EXTRACT_ALLOWANCE`), so a 2 MB gzip bomb is refused
+    after 64 MB instead of filling the disk.
+    """
+    max_bytes = int(OFFICIAL_EXTRACTED_BYTES * EXTRACT_MARGIN)
+    max_files = int(OFFICIAL_FILES * EXTRACT_MARGIN)
+    if not official:
+        max_bytes = min(max_bytes, max(archive_size * MAX_COMPRESSION_RATIO, MIN_EXTRACT_ALLOWANCE))
+    return max_bytes, max_files
+
+
+def _too_big(name: str, max_bytes: int) -> ArchiveContentError:
+    return ArchiveContentError(
+        f"{name} decompresses to more than {_mb(max_bytes)}, more than Speech Commands needs "
+        "(a damaged or hostile archive): refused"
+    )
+
+
+def _check_gzip(path: Path, max_bytes: int) -> None:
+    """Read a .gz to its end (at most ``max_bytes``) so that its CRC and length are verified."""
+    total = 0
     try:
         with gzip.open(path, "rb") as handle:
-            while handle.read(CHUNK_BYTES):
-                pass
+            while chunk := handle.read(CHUNK_BYTES):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise _too_big(path.name, max_bytes)
     except (OSError, EOFError, zlib.error) as exc:
         raise DownloadError(f"{path.name} is damaged ({exc}); it was deleted, run the command again") from exc
 
@@ -224,13 +267,25 @@ def _unsafe_name(name: str) -> bool:
     return posix.is_absolute() or ".." in posix.parts or re.match(r"^[A-Za-z]:", name) is not None
 
 
-def _extract(archive: Path, into: Path, progress: bool) -> int:
-    """Extract regular files and folders of ``archive`` into ``into``; returns the file count."""
-    files = skipped = 0
+def _extract(archive: Path, into: Path, progress: bool, max_bytes: int, max_files: int) -> int:
+    """Extract regular files and folders of ``archive`` into ``into``; returns the file count.
+
+    Refused (:class:`ArchiveContentError`) as soon as the decompressed tar stream would
+    pass ``max_bytes`` or the archive holds more than ``max_files`` entries.
+    """
+    files = skipped = entries = 0
     kwargs: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     try:
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:
+                entries += 1
+                if entries > max_files:
+                    raise ArchiveContentError(
+                        f"{archive.name} holds more than {max_files} entries, more than Speech Commands: "
+                        "refused"
+                    )
+                if tar.offset + member.size > max_bytes:
+                    raise _too_big(archive.name, max_bytes)
                 if _unsafe_name(member.name):
                     raise ArchiveContentError(
                         f"{archive.name} contains an unsafe path {member.name!r}; nothing was extracted"
@@ -288,6 +343,7 @@ def download_speech_commands(
     with the official checksum). Raises :class:`DownloadError` with a clear message on
     network, space or integrity failures; a failed check deletes the download.
     """
+    _check_url(url)
     dest = Path(dest).expanduser()
     target = dest / DATASET_DIRNAME
     if (target / MARKER_NAME).is_file():
@@ -304,10 +360,38 @@ def download_speech_commands(
     expected_size = size if size is not None else (OFFICIAL_SIZE if sha256 == OFFICIAL_SHA256 else None)
     try:
         dest.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DownloadError(f"cannot create {dest}: {exc.strerror or exc}") from exc
+        archive = _download_archive(url, dest, sha256, expected_size, progress, timeout)
+        _extract_into_place(archive, target, url, sha256, progress, keep_archive)
+    except OSError as exc:  # anything the steps above did not turn into a message
+        raise DownloadError(f"cannot download or extract into {dest}: {exc.strerror or exc}") from exc
+    _say(progress, f"Speech Commands is ready in {target}")
+    return target
 
-    name = PurePosixPath(urllib.parse.urlparse(url).path).name or f"{DATASET_DIRNAME}.tar.gz"
+
+def _check_url(url: str) -> None:
+    """Only http(s) addresses with a host; :class:`DownloadError` says what is wrong."""
+    try:
+        parsed = urllib.parse.urlparse(url)
+        has_host = bool(parsed.hostname)
+    except ValueError as exc:  # e.g. a malformed port or IPv6 address
+        raise DownloadError(f"--url {url!r} is not a valid address: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not has_host:
+        raise DownloadError(f"--url must be an http:// or https:// address with a host, got {url!r}")
+
+
+def _archive_name(url: str) -> str:
+    """The local file name for ``url``'s archive: its last path part when that is a plain name."""
+    name = PurePosixPath(urllib.parse.urlparse(url).path).name
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}", name) and not name.endswith(".part"):
+        return name
+    return f"{DATASET_DIRNAME}.tar.gz"
+
+
+def _download_archive(
+    url: str, dest: Path, sha256: str | None, expected_size: int | None, progress: bool, timeout: float
+) -> Path:
+    """Fetch (or resume) and check the archive; returns its path in ``dest``."""
+    name = _archive_name(url)
     archive = dest / name
     part = dest / f"{name}.part"
     if not archive.is_file():
@@ -331,18 +415,25 @@ def download_speech_commands(
     elif sha256 is not None and sha256_of(archive, progress) != sha256:
         archive.unlink()
         raise DownloadError(f"{archive} does not match sha256 {sha256}; it was deleted, run again")
+    return archive
 
+
+def _extract_into_place(
+    archive: Path, target: Path, url: str, sha256: str | None, progress: bool, keep_archive: bool
+) -> None:
+    """Check and extract ``archive`` within bounds, then rename the result to ``target``."""
+    max_bytes, max_files = extract_limits(archive.stat().st_size, official=sha256 == OFFICIAL_SHA256)
     if sha256 is None:
         try:
-            _check_gzip(archive)
-        except DownloadError:
-            archive.unlink()
+            _check_gzip(archive, max_bytes)
+        except DownloadError:  # damaged or a bomb: never kept
+            archive.unlink(missing_ok=True)
             raise
-    work = Path(tempfile.mkdtemp(prefix=f".{DATASET_DIRNAME}.extracting-", dir=dest))
+    work = Path(tempfile.mkdtemp(prefix=f".{DATASET_DIRNAME}.extracting-", dir=target.parent))
     try:
         _say(progress, f"extracting {archive.name} ...")
         started = time.monotonic()
-        files = _extract(archive, work, progress)
+        files = _extract(archive, work, progress, max_bytes, max_files)
         root = _content_root(work)
         if not _looks_like_speech_commands(root):
             raise ArchiveContentError(
@@ -365,8 +456,6 @@ def download_speech_commands(
         shutil.rmtree(work, ignore_errors=True)
     if not keep_archive:
         archive.unlink(missing_ok=True)
-    _say(progress, f"Speech Commands is ready in {target}")
-    return target
 
 
 # -------------------------------------------------------------------------------- CLI

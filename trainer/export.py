@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from kws_gui.core.atomic_file import atomic_path
+from kws_gui.core.atomic_file import atomic_group, remove_stray_temporaries
 from kws_gui.core.model_file import METADATA_SCHEMA
 from kws_gui.core.tflite_metadata import write_metadata
 from trainer.tf_setup import import_tf
@@ -112,8 +112,18 @@ def with_metadata(tflite: bytes, metadata: dict[str, Any]) -> bytes:
     return write_metadata(tflite, metadata)
 
 
-def save_keras(model: Any, path: str | Path) -> Path:
-    """Save a (stripped) tf-keras model as HDF5, atomically."""
-    with atomic_path(path, suffix=".h5") as tmp:
-        model.save(tmp, save_format="h5", include_optimizer=False)
-    return Path(path)
+def write_outputs(paths: dict[str, Path], tflite: dict[str, bytes], model: Any, report_text: str) -> None:
+    """A run's report, .tflite files and .h5, moved into place together, the report first.
+
+    ``paths`` as :func:`trainer.training.output_paths`; ``tflite`` by flavour
+    (``float32``, ``int8``). Through :func:`~kws_gui.core.atomic_file.atomic_group`, so
+    a kill during these writes never leaves a model without its report; temporaries a
+    killed earlier run left beside these files are removed first.
+    """
+    ordered = [paths["report"], paths["tflite-float32"], paths["tflite-int8"], paths["keras"]]
+    remove_stray_temporaries(ordered)
+    with atomic_group(ordered, suffixes=[".tmp", ".tmp", ".tmp", ".h5"]) as (report, f32, int8, h5):
+        report.write_text(report_text, encoding="utf-8")
+        f32.write_bytes(tflite["float32"])
+        int8.write_bytes(tflite["int8"])
+        model.save(h5, save_format="h5", include_optimizer=False)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from kws_gui.core.bounded_json import loads_bounded
 from trainer.progress import to_json
+
+#: A report is ~10 KB; one from anywhere (``prune --from``) is refused unparsed beyond these.
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+MAX_REPORT_DEPTH = 64
 
 
 def utc_now() -> str:
@@ -42,8 +46,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
     """Read a report JSON; ``ValueError`` with a clear message if unreadable."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_bounded(p.read_text(encoding="utf-8"), MAX_REPORT_BYTES, MAX_REPORT_DEPTH, "the report")
+    except (OSError, ValueError) as exc:  # JSON, encoding, size or depth
         raise ValueError(f"{p}: cannot read the training report: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{p}: the training report is not a JSON object")

@@ -3,8 +3,8 @@
 :func:`run_training` is what ``kws-train train`` and ``kws-train prune`` call. It
 reports through a :class:`trainer.progress.Reporter`, polls a
 :class:`trainer.progress.CancelToken` after every batch, and writes its outputs only
-at the very end, each atomically, so a cancelled or crashed run leaves no file that
-looks complete:
+at the very end, moved into place together with the report first, so a cancelled,
+crashed or killed run never leaves a model without its report:
 
 * ``{name}.tflite`` (float32) and ``{name}_int8.tflite`` (full-integer), both with
   the ``kws_gui`` metadata;
@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from kws_gui.core.atomic_file import atomic_write
 from kws_gui.core.frontend import Frontend
 from kws_gui.core.model_file import KwsModel, zipped_size
 from trainer import export, report
@@ -248,7 +247,9 @@ def run_training(
     set_seeds(config.seed)
     mean, std = feature_stats(data.train.features)
     if base_model is not None:
-        model = keras.models.load_model(str(base_model), compile=False)
+        from trainer.base_model import load_base_model
+
+        model = load_base_model(base_model, config)  # weights only: no code from the file runs
         _check_base_model(model, config)
     else:
         model = build_model(config, mean, np.square(std))
@@ -353,15 +354,10 @@ def run_training(
     }
 
     ctx.cancel.check()
-    atomic_write(paths["tflite-float32"], files["float32"])
-    ctx.reporter.emit("artifact", kind="tflite-float32", path=str(paths["tflite-float32"]))
-    atomic_write(paths["tflite-int8"], files["int8"])
-    ctx.reporter.emit("artifact", kind="tflite-int8", path=str(paths["tflite-int8"]))
-    export.save_keras(final, paths["keras"])
-    ctx.reporter.emit("artifact", kind="keras", path=str(paths["keras"]))
     full_report["timing"]["total_s"] = ctx.elapsed()
-    atomic_write(paths["report"], report.render(full_report))
-    ctx.reporter.emit("artifact", kind="report", path=str(paths["report"]))
+    export.write_outputs(paths, files, final, report.render(full_report))
+    for kind in ("tflite-float32", "tflite-int8", "keras", "report"):
+        ctx.reporter.emit("artifact", kind=kind, path=str(paths[kind]))
     return full_report
 
 

@@ -113,6 +113,9 @@ class AppController(QObject):
         #: True when the model in use replaced a first model that failed to load.
         self.last_load_was_fallback = False
         self._reported_source_error: str | None = None
+        #: Infos of the models handed to the engine, so a rollback can show the one that runs again.
+        self._infos: dict[str, ModelInfo] = {}
+        self._seen_rollbacks = 0
         self._model_generation = 0
         self._source_generation = 0
         self._pool = QThreadPool(self)  # model loading
@@ -169,6 +172,9 @@ class AppController(QObject):
             self.engine.start()
         else:
             self.engine.swap_model(model)
+        previous = self.model_info
+        self._infos = {previous.path: previous} if previous is not None else {}
+        self._infos[info.path] = info
         self.model_info = info
         self.settings.model_path = info.path
         self.settings.add_recent_model(info.path)
@@ -293,6 +299,26 @@ class AppController(QObject):
             self.source_failed.emit(f"{error}. Choose a device again (Source tab) to recover.")
         elif finished:
             self._set_running(False)
+
+    def check_engine(self, rollbacks: int, model_path: str, reason: str | None) -> bool:
+        """Called by the GUI timer with the snapshot's model state; True when it reported a rollback.
+
+        When the engine went back to the previous model because the new one failed
+        while running, that model becomes the current one again (info, remembered
+        path) and ``model_failed`` says why.
+        """
+        if rollbacks == self._seen_rollbacks:
+            return False
+        self._seen_rollbacks = rollbacks
+        failed = self.model_info
+        info = self._infos.get(model_path)
+        if info is not None and info is not failed:
+            self.model_info = info
+            self.settings.model_path = info.path
+            self.model_loaded.emit(info)
+        name = Path(failed.path).name if failed is not None else "the model"
+        self.model_failed.emit(f"Cannot use {name}: {reason or 'it failed while running'}")
+        return True
 
     # -------------------------------------------------------------- decisions
     def set_decision(self, decision: DecisionSettings) -> None:

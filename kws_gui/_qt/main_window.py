@@ -410,9 +410,12 @@ class MainWindow(QMainWindow):
                 times = np.fromiter((r.time_s for r in records), dtype=np.float64, count=len(records))
                 probs = np.stack([r.smoothed for r in records])
                 self.probabilities.set_history(times, probs, snap.time_s)
+        rolled_back = self.controller.check_engine(
+            snap.model_rollbacks, snap.model_path, snap.rollback_reason
+        )
         if snap.error != self._engine_error:
             self._engine_error = snap.error
-            if snap.error:
+            if snap.error and not rolled_back:
                 self.notice.show_message(f"The model failed while running: {snap.error}", NoticeTopic.MODEL)
         self._update_status(snap)
 

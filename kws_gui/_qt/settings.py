@@ -7,10 +7,10 @@ the user's real settings untouched.
 Every stored value is checked when the settings are opened: a value that is not
 valid (``hop_s=100``, ``threshold=nan``, an unknown source kind) is replaced by its
 default and named in :attr:`AppSettings.problems`, which the window shows. Before
-anything is changed the file is kept as ``<name>.<UTC time>.bad`` beside it (never
-overwriting an earlier backup); the invalid keys are then removed, so the next
-start is clean. A file that is not INI at all is moved to that name and the app
-starts from the defaults.
+anything is changed the file is kept as ``<name>.<UTC time>.bad`` beside it
+(:mod:`kws_gui.core.file_backup`: an earlier backup is never overwritten); the
+invalid keys are then removed, so the next start is clean. A file that is not INI
+at all is moved to that name and the app starts from the defaults.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +27,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from kws_gui.core.audio import SOURCE_KINDS, SourceSpec, parse_device
 from kws_gui.core.decision import DecisionSettings
+from kws_gui.core.file_backup import back_up
 from kws_gui.paths import APP_NAME
 
 MAX_RECENT_MODELS = 8
@@ -88,17 +87,6 @@ def _as_geometry(value: object) -> bytes:
     if isinstance(value, bytes):
         return value
     raise ValueError("not saved window geometry")
-
-
-def _backup_name(path: Path) -> Path:
-    """``<name>.<UTC time>.bad`` beside ``path``, never the name of an existing file."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.name}.{stamp}.bad")
-    n = 1
-    while candidate.exists() or candidate.is_symlink():
-        n += 1
-        candidate = path.with_name(f"{path.name}.{stamp}-{n}.bad")
-    return candidate
 
 
 def _looks_like_ini(path: Path) -> bool:
@@ -184,8 +172,7 @@ class AppSettings:
     def _back_up(self, path: Path, what: str, move: bool) -> Path | None:
         """Copy (or move) ``path`` to a new backup name and note ``what`` happened; None if it cannot."""
         try:
-            backup = _backup_name(path)
-            (os.replace if move else shutil.copy2)(path, backup)
+            backup = back_up(path, move=move)
         except OSError as exc:
             self.problems.append(
                 f"{what}. The file could not be backed up ({exc.strerror or exc}), so it is left unchanged."

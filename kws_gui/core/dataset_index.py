@@ -21,10 +21,15 @@ recipe when they are listed: ``_silence_`` (1 s cut from ``_background_noise_/``
 random volume up to 1.0, ``silence_percent`` of the words in each split) and
 ``_unknown_`` (a seeded sample, ``unknown_percent`` of the words in each split, of the
 folders that are not labels).
+
+Only file headers are read here (:func:`kws_gui.core.audio_io.audio_info`): background
+noise counts up to :data:`MAX_NOISE_SECONDS`, and :func:`without_unreadable` drops clips
+whose header is unusable or declares more than :data:`MAX_CLIP_FILE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -37,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from kws_gui.core.audio_io import SAMPLE_RATE
+from kws_gui.core.audio_io import SAMPLE_RATE, AudioFileError, audio_info
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,10 @@ MAX_NUM_WAVS_PER_CLASS = 2**27 - 1
 #: The Speech Commands recipe's seed for sampling unknown words.
 RANDOM_SEED = 59185
 CACHE_VERSION = 1
+#: A "clip" whose header declares a longer recording is skipped (a keyword clip lasts ~1 s).
+MAX_CLIP_FILE_SECONDS = 30.0
+#: Background-noise recordings are read up to this length (Speech Commands': 60-95 s).
+MAX_NOISE_SECONDS = 600.0
 
 
 class DatasetError(ValueError):
@@ -334,17 +343,19 @@ def _msc_speaker(path: Path, word: str) -> str:
 
 
 def _noise_lengths(noise_files: Iterable[Path], sample_rate: int) -> list[tuple[Path, int]]:
-    """(path, length in samples at ``sample_rate``) of readable noise files, from headers."""
-    import soundfile
+    """(path, length in samples at ``sample_rate``) of readable noise files, from headers.
 
+    A recording longer than :data:`MAX_NOISE_SECONDS` counts as that long (only that much is decoded).
+    """
     out = []
     for path in noise_files:
         try:
-            info = soundfile.info(str(path))
-        except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
-            log.warning("skipping background noise %s: %s", path.name, exc)
+            info = audio_info(path)
+        except AudioFileError as exc:
+            log.warning("skipping background noise: %s", exc)
             continue
-        length = int(info.frames * sample_rate // max(int(info.samplerate), 1))
+        frames = min(info.frames, int(MAX_NOISE_SECONDS * info.sample_rate))
+        length = int(frames * sample_rate // info.sample_rate)
         if length > 0:
             out.append((path, length))
     return out
@@ -585,3 +596,32 @@ def _check_nonempty(indexes: list[DatasetIndex], require_splits: Sequence[str]) 
                 raise DatasetError(
                     f"class {label!r} has no clips in the {split} split of {where_all} ({how})"
                 )
+
+
+def without_unreadable(index: DatasetIndex) -> tuple[DatasetIndex, list[tuple[str, str]]]:
+    """The index without clips whose file header is unusable, and those files with the reason.
+
+    Only headers are read (:func:`kws_gui.core.audio_io.audio_info`), so it is quick;
+    ``inspect-data`` uses it so that files that are not audio are not counted as clips.
+    A clip longer than :data:`MAX_CLIP_FILE_SECONDS` counts as unusable, as in decoding.
+    """
+    verdicts: dict[Path, str | None] = {}
+    kept: list[Clip] = []
+    for clip in index.clips:
+        if clip.path not in verdicts:
+            try:
+                info = audio_info(clip.path)
+                too_long = clip.start is None and info.duration_s > MAX_CLIP_FILE_SECONDS
+                verdicts[clip.path] = (
+                    f"{info.duration_s:.0f} s long, more than the {MAX_CLIP_FILE_SECONDS:g} s a clip may last"
+                    if too_long
+                    else None
+                )
+            except AudioFileError as exc:
+                reason, prefix = str(exc), f"{clip.path.name}: "
+                verdicts[clip.path] = reason[len(prefix) :] if reason.startswith(prefix) else reason
+        if verdicts[clip.path] is None:
+            kept.append(clip)
+    unreadable = [(index.relative(path), why) for path, why in verdicts.items() if why is not None]
+    clean = dataclasses.replace(index, clips=kept)
+    return clean, unreadable

@@ -8,6 +8,12 @@ takes the last window (the model's ``clip_duration_s``), and unless the energy
 gate finds silence (no hop of the window reaches the VAD threshold) runs the model's own frontend and interpreter, times both
 (``perf_counter_ns``), smooths the posteriors and decides.
 
+A model that fails while running (an exception, or scores that are not finite)
+is replaced by the model it had replaced, if that one had not failed
+(:attr:`EngineSnapshot.model_rollbacks` counts this, ``rollback_reason`` says
+why); otherwise the error is kept in :attr:`EngineSnapshot.error` and every hop
+that fails is skipped.
+
 Times are stream times: seconds of audio since the current source started.
 The engine is thread-safe: model swaps and settings changes are handed over
 under a short lock and applied by the worker before its next hop, and
@@ -23,6 +29,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -105,6 +112,8 @@ class EngineSnapshot:
     settings: EngineSettings
     dropped_hops: int = 0
     error: str | None = None
+    model_rollbacks: int = 0
+    rollback_reason: str | None = None
 
 
 class StreamingEngine:
@@ -127,6 +136,7 @@ class StreamingEngine:
         self._source_lock = threading.Lock()  # serialises set_source / stop
         self._progress = threading.Condition(threading.Lock())
         self._model = model
+        self._good_model: KwsModel | None = None  # the last replaced model that had not failed
         self._decision = DecisionMaker(model.labels, self._settings.decision)
         self._pending_model: KwsModel | None = None
         self._pending_settings: EngineSettings | None = None
@@ -154,6 +164,8 @@ class StreamingEngine:
         self._vad_skips = 0
         self._dropped_hops = 0
         self._error: str | None = None
+        self._rollbacks = 0
+        self._rollback_reason: str | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -228,6 +240,12 @@ class StreamingEngine:
         with self._lock:
             self._pending_settings = settings
 
+    @property
+    def error(self) -> str | None:
+        """Why the current model fails while running (None while it works)."""
+        with self._lock:
+            return self._error
+
     def add_detection_listener(self, callback: Callable[[Detection], None]) -> None:
         """Call ``callback(detection)`` from the worker thread for every detection."""
         with self._lock:
@@ -267,8 +285,10 @@ class StreamingEngine:
                 self._vad_skips,
                 self._dropped_hops,
                 self._error,
+                self._rollbacks,
+                self._rollback_reason,
             )
-        time_s, features, probs, smoothed, level, inferences, skips, dropped, error = state
+        time_s, features, probs, smoothed, level, inferences, skips, dropped, error, rollbacks, why = state
         rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         return EngineSnapshot(
             time_s=time_s,
@@ -293,6 +313,8 @@ class StreamingEngine:
             settings=settings,
             dropped_hops=dropped,
             error=error,
+            model_rollbacks=rollbacks,
+            rollback_reason=why,
         )
 
     # ------------------------------------------------------------------ sources
@@ -371,11 +393,9 @@ class StreamingEngine:
             settings, self._pending_settings = self._pending_settings, None
             reset, self._pending_reset = self._pending_reset, None
             if model is not None:
-                self._model = model
-                self._zeros = np.zeros(len(model.labels), dtype=np.float32)
-                self._probs = self._smoothed = self._zeros
-                self._features = None
-                self._error = None
+                if self._error is None:  # the model being replaced works: the one to go back to
+                    self._good_model = self._model
+                self._use_model(model)
             if settings is not None:
                 old_hop = self._settings.hop_samples
                 self._settings = dataclasses.replace(settings, ring_seconds=self._settings.ring_seconds)
@@ -389,6 +409,28 @@ class StreamingEngine:
         if model is not None:
             for stats in (self._preprocess, self._inference, self._total):
                 stats.reset()
+
+    def _use_model(self, model: KwsModel) -> None:
+        """Make ``model`` the current one (caller holds the lock)."""
+        self._model = model
+        self._zeros = np.zeros(len(model.labels), dtype=np.float32)
+        self._probs = self._smoothed = self._zeros
+        self._features = None
+        self._error = None
+
+    def _fail_model(self, model: KwsModel, error: str) -> None:
+        """``model`` failed on a window: go back to the last good model, else keep the error."""
+        with self._lock:
+            fallback = self._good_model
+            if fallback is None or fallback is model or self._pending_model is not None:
+                self._error = error
+                return
+            self._use_model(fallback)
+            self._rollbacks += 1
+            self._rollback_reason = f"{Path(model.path).name} failed while running ({error})"
+            self._decision = DecisionMaker(fallback.labels, self._settings.decision)
+        for stats in (self._preprocess, self._inference, self._total):
+            stats.reset()
 
     def _process(self, boundary: int) -> None:
         """Classify the window ending at ``boundary`` and decide."""
@@ -417,9 +459,12 @@ class StreamingEngine:
         else:
             try:
                 features, probs, pre_ns, inf_ns = model.predict_window(window)
+                if not np.all(np.isfinite(probs)):
+                    raise ValueError("the model gave scores that are not finite numbers")
                 detection = self._decision.update(probs, time_s)
             except Exception as exc:  # a model that fails at run time: report, keep running
-                error = f"inference failed: {exc}"
+                error = f"inference failed: {type(exc).__name__}: {exc}"
+                features = None
                 probs = self._zeros
                 self._decision.skip()
         total_ns = time.perf_counter_ns() - t0
@@ -441,11 +486,11 @@ class StreamingEngine:
                 self._infer_times.append(time.monotonic())
             if skipped:
                 self._vad_skips += 1
-            if error is not None:
-                self._error = error
             if detection is not None:
                 self._detections.append(detection)
             listeners = list(self._listeners) if detection is not None else []
+        if error is not None:
+            self._fail_model(model, error)
         for listener in listeners:
             with contextlib.suppress(Exception):  # a broken listener must not stop detection
                 listener(detection)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -31,12 +32,39 @@ _MEL_BREAK_FREQUENCY_HERTZ = 700.0
 _MEL_HIGH_FREQUENCY_Q = 1127.0
 
 
+#: Sane ranges of a keyword-spotting frontend (checked before anything is allocated).
+SAMPLE_RATE_RANGE = (4000, 192000)
+MAX_CLIP_DURATION_S = 5.0
+MAX_FFT_LENGTH = 8192
+MAX_MEL_BINS = 256
+MAX_FRAMES = 1000
+#: Frames x spectrum bins of one clip: 2**21 is ~40x the reference pipeline's 49 x 513.
+MAX_SPECTRUM_VALUES = 2**21
+
+
 class FrontendConfigError(ValueError):
     """An invalid frontend configuration; the message names the field."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_range(
+    name: str, value: float, low: float, high: float, unit: str = "", low_open: bool = False
+) -> None:
+    """``low <= value <= high`` (``low < value`` with ``low_open``), or an error naming the field."""
+    if value < low or (low_open and value == low) or value > high:
+        bound = f"{'above' if low_open else 'from'} {low:g} up to {high:g}"
+        raise FrontendConfigError(name, f"must be {bound} {unit}".rstrip() + f", got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -64,69 +92,78 @@ class FrontendConfig:
 
     # ----------------------------------------------------------------- checks
     def _validate(self) -> None:
-        positive = {
-            "sample_rate": self.sample_rate,
-            "clip_duration_s": self.clip_duration_s,
-            "frame_length_s": self.frame_length_s,
-            "frame_step_s": self.frame_step_s,
-            "num_mel_bins": self.num_mel_bins,
-            "upper_edge_hz": self.upper_edge_hz,
-        }
-        for name, value in positive.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-                raise FrontendConfigError(name, f"must be a finite number, got {value!r}")
-            if value <= 0:
-                raise FrontendConfigError(name, f"must be positive, got {value!r}")
-        for name in ("sample_rate", "num_mel_bins"):
-            if int(getattr(self, name)) != getattr(self, name):
-                raise FrontendConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
-        if not isinstance(self.lower_edge_hz, (int, float)) or self.lower_edge_hz < 0:
-            raise FrontendConfigError("lower_edge_hz", f"must be >= 0, got {self.lower_edge_hz!r}")
-        nyquist = self.sample_rate / 2.0
-        if self.upper_edge_hz > nyquist:
-            raise FrontendConfigError(
-                "upper_edge_hz",
-                f"{self.upper_edge_hz} Hz is above the Nyquist frequency ({nyquist} Hz) "
-                f"of {self.sample_rate} Hz audio",
-            )
-        if self.lower_edge_hz >= self.upper_edge_hz:
-            raise FrontendConfigError(
-                "lower_edge_hz",
-                f"must be below upper_edge_hz ({self.lower_edge_hz} >= {self.upper_edge_hz})",
-            )
-        if self.frame_length < 2:
-            raise FrontendConfigError("frame_length_s", f"{self.frame_length_s} s is less than two samples")
-        if self.frame_step < 1:
-            raise FrontendConfigError("frame_step_s", f"{self.frame_step_s} s is less than one sample")
-        if self.frame_step_s > self.frame_length_s:
-            raise FrontendConfigError(
-                "frame_step_s",
-                f"step ({self.frame_step_s} s) is longer than the frame ({self.frame_length_s} s): "
-                "samples between frames would be ignored",
-            )
-        if self.frame_length > self.clip_samples:
-            raise FrontendConfigError(
-                "frame_length_s", f"frame ({self.frame_length_s} s) is longer than the clip"
-            )
-        if self.fft_length is not None and (
-            int(self.fft_length) != self.fft_length or self.fft_length < self.frame_length
-        ):
-            raise FrontendConfigError(
-                "fft_length",
-                f"must be a whole number >= the frame length ({self.frame_length} samples), "
-                f"got {self.fft_length!r}",
-            )
-        if self.num_mfccs is not None:
-            if int(self.num_mfccs) != self.num_mfccs or self.num_mfccs <= 0:
+        """Types, then the ranges a keyword-spotting frontend can have, then consistency.
+
+        Everything is checked from the numbers alone, before any matrix or buffer
+        exists: a model file's metadata cannot make the frontend allocate gigabytes.
+        """
+        for name in ("sample_rate", "num_mel_bins", "num_mfccs", "fft_length"):
+            value = getattr(self, name)
+            optional = name in ("num_mfccs", "fft_length")
+            if not (value is None and optional) and not _is_whole(value):
                 raise FrontendConfigError(
-                    "num_mfccs", f"must be a positive whole number or None, got {self.num_mfccs!r}"
+                    name, f"must be a whole number{' or None' if optional else ''}, got {value!r}"
                 )
+        for name in ("clip_duration_s", "frame_length_s", "frame_step_s", "lower_edge_hz", "upper_edge_hz"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value):
+                raise FrontendConfigError(name, f"must be a finite number, got {value!r}")
+        low_rate, high_rate = SAMPLE_RATE_RANGE
+        _check_range("sample_rate", self.sample_rate, low_rate, high_rate, "Hz")
+        _check_range("clip_duration_s", self.clip_duration_s, 0, MAX_CLIP_DURATION_S, "s", low_open=True)
+        _check_range("frame_length_s", self.frame_length_s, 0, MAX_CLIP_DURATION_S, "s", low_open=True)
+        _check_range("frame_step_s", self.frame_step_s, 0, MAX_CLIP_DURATION_S, "s", low_open=True)
+        _check_range("num_mel_bins", self.num_mel_bins, 1, MAX_MEL_BINS)
+        if self.num_mfccs is not None:
+            _check_range("num_mfccs", self.num_mfccs, 1, MAX_MEL_BINS)
             if self.num_mfccs > self.num_mel_bins:
                 raise FrontendConfigError(
                     "num_mfccs",
                     f"{self.num_mfccs} MFCCs cannot be taken from {self.num_mel_bins} mel bins: "
                     f"a DCT of {self.num_mel_bins} values has at most {self.num_mel_bins} coefficients",
                 )
+        if self.frame_step_s > self.frame_length_s:
+            raise FrontendConfigError(
+                "frame_step_s",
+                f"step ({self.frame_step_s} s) is longer than the frame ({self.frame_length_s} s): "
+                "samples between frames would be ignored",
+            )
+        if self.frame_length_s > self.clip_duration_s:
+            raise FrontendConfigError(
+                "frame_length_s", f"frame ({self.frame_length_s} s) is longer than the clip"
+            )
+        nyquist = self.sample_rate / 2.0
+        _check_range(
+            "upper_edge_hz", self.upper_edge_hz, 0, nyquist, "Hz (the Nyquist frequency)", low_open=True
+        )
+        _check_range("lower_edge_hz", self.lower_edge_hz, 0, self.upper_edge_hz, "Hz (upper_edge_hz)")
+        if self.lower_edge_hz == self.upper_edge_hz:
+            raise FrontendConfigError("lower_edge_hz", f"must be below upper_edge_hz ({self.upper_edge_hz})")
+        if self.frame_length < 2:
+            raise FrontendConfigError("frame_length_s", f"{self.frame_length_s} s is less than two samples")
+        if self.frame_step < 1:
+            raise FrontendConfigError("frame_step_s", f"{self.frame_step_s} s is less than one sample")
+        if self.fft_length is not None and not self.frame_length <= self.fft_length <= MAX_FFT_LENGTH:
+            raise FrontendConfigError(
+                "fft_length",
+                f"must be from the frame length ({self.frame_length} samples) up to {MAX_FFT_LENGTH}, "
+                f"got {self.fft_length!r}",
+            )
+        if self.fft_size > MAX_FFT_LENGTH:
+            raise FrontendConfigError(
+                "frame_length_s", f"{self.frame_length} samples need an FFT above {MAX_FFT_LENGTH} points"
+            )
+        if self.num_frames > MAX_FRAMES:
+            raise FrontendConfigError(
+                "frame_step_s",
+                f"{self.num_frames} frames per clip; a keyword model takes at most {MAX_FRAMES}",
+            )
+        if self.num_frames * self.num_spectrogram_bins > MAX_SPECTRUM_VALUES:
+            raise FrontendConfigError(
+                "fft_length",
+                f"{self.num_frames} frames x {self.num_spectrogram_bins} spectrum bins per clip is more "
+                f"than the {MAX_SPECTRUM_VALUES} a keyword-spotting frontend needs",
+            )
 
     # ------------------------------------------------------- derived (samples)
     @property

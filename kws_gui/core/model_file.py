@@ -3,7 +3,10 @@
 A model file is self-describing: its metadata (see :mod:`tflite_metadata`) holds
 its labels and the frontend config its features come from. :meth:`KwsModel.load`
 refuses, with a message saying why, anything that is not a TFLite flatbuffer,
-lacks that metadata, or whose input/output shapes disagree with it.
+lacks that metadata, whose frontend is outside the ranges
+:class:`~kws_gui.core.frontend.FrontendConfig` accepts or not at the engine's
+16 kHz, whose input/output shapes disagree with it, or that fails (or gives
+non-finite scores) on one test window of silence.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.audio.base import SAMPLE_RATE
 from kws_gui.core.frontend import Frontend, FrontendConfig, FrontendConfigError
 from kws_gui.core.runtime import Runtime, resolve_runtime
 from kws_gui.core.tflite_metadata import MetadataError, is_tflite, read_metadata
@@ -106,6 +110,11 @@ class KwsModel:
             self.frontend_config = FrontendConfig.from_dict(self.metadata["frontend"])
         except (FrontendConfigError, TypeError) as exc:
             raise ModelFileError(f"the model's frontend config is invalid: {exc}") from exc
+        if self.frontend_config.sample_rate != SAMPLE_RATE:
+            raise ModelFileError(
+                f"the model's features come from {self.frontend_config.sample_rate} Hz audio, "
+                f"but the engine runs at {SAMPLE_RATE} Hz: it would hear every word wrongly"
+            )
         self.frontend = Frontend(self.frontend_config)
         self.runtime = runtime or resolve_runtime()
         try:
@@ -123,6 +132,7 @@ class KwsModel:
         self._input = inputs[0]
         self._output = outputs[0]
         self._check_shapes()
+        self._check_runs()
 
     # ---------------------------------------------------------------- loading
     @classmethod
@@ -155,6 +165,15 @@ class KwsModel:
                 f"output shape {list(out_shape)} does not give one score per label "
                 f"({len(self.labels)} labels: {', '.join(self.labels)})"
             )
+
+    def _check_runs(self) -> None:
+        """One window of silence through frontend and interpreter: a model that cannot run is refused."""
+        try:
+            _, probs, _, _ = self.predict_window(np.zeros(self.frontend_config.clip_samples, np.float32))
+        except Exception as exc:
+            raise ModelFileError(f"the model fails on a test window: {exc}") from exc
+        if not np.all(np.isfinite(probs)):
+            raise ModelFileError("the model gives non-finite scores on a test window")
 
     # ---------------------------------------------------------------- running
     @property

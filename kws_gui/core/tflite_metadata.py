@@ -14,8 +14,13 @@ from typing import Any
 
 import flatbuffers
 
+from kws_gui.core.bounded_json import JsonLimitError, loads_bounded
+
 METADATA_NAME = "kws_gui"
 TFLITE_IDENTIFIER = b"TFL3"
+#: Our metadata is ~1 KB of labels and numbers; anything far bigger or deeper is refused unparsed.
+MAX_METADATA_BYTES = 1 << 20
+MAX_METADATA_DEPTH = 32
 
 
 class MetadataError(ValueError):
@@ -51,7 +56,8 @@ def read_metadata(data: bytes) -> dict[str, Any] | None:
     """The JSON metadata of a TFLite model, or None when it has none.
 
     Raises :class:`MetadataError` for bytes that are not a TFLite model or whose
-    entry is not valid JSON.
+    entry is not valid JSON, or is larger than :data:`MAX_METADATA_BYTES` or nested
+    deeper than :data:`MAX_METADATA_DEPTH` (checked before parsing).
     """
     if not is_tflite(data):
         raise MetadataError("not a TFLite model (no 'TFL3' flatbuffer identifier)")
@@ -77,10 +83,13 @@ def read_metadata(data: bytes) -> dict[str, Any] | None:
         raise
     except Exception as exc:
         raise MetadataError(f"corrupt TFLite flatbuffer: {exc}") from exc
+    what = f"metadata entry '{METADATA_NAME}'"
     try:
-        value = json.loads(payload.decode("utf-8"))
+        value = loads_bounded(payload.decode("utf-8"), MAX_METADATA_BYTES, MAX_METADATA_DEPTH, what)
+    except JsonLimitError as exc:
+        raise MetadataError(str(exc)) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MetadataError(f"metadata entry '{METADATA_NAME}' is not valid JSON: {exc}") from exc
+        raise MetadataError(f"{what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise MetadataError(f"metadata entry '{METADATA_NAME}' is not a JSON object")
     return value

@@ -39,7 +39,7 @@ def parse_event(line: str) -> JobEvent:
     if text.startswith("{"):
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a line nested too deeply is no event either
             obj = None
         if isinstance(obj, dict) and isinstance(obj.get("event"), str):
             return JobEvent(obj["event"], obj)

@@ -3,15 +3,16 @@
 Stored as one JSON file (``data_dir()/jobs/history.json``), rewritten atomically
 (temporary file + ``os.replace``) after every change. A job that was queued or
 running when the app stopped is marked failed ("interrupted") on the next load,
-and its log stays where it was. An unreadable history file is set aside as
-``history.json.bad`` and a fresh history started, with a message for the user.
+and its log stays where it was. An unreadable history file (bad JSON, larger than
+:data:`MAX_HISTORY_BYTES`, nested deeper than :data:`MAX_HISTORY_DEPTH`) is set aside
+as ``history.json.<UTC time>.bad`` (:mod:`kws_gui.core.file_backup`) and a
+fresh history started, with a message for the user. Entries that cannot be read are
+skipped with a message and written back unchanged on every save, so nothing is lost.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,11 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from kws_gui.core.atomic_file import atomic_write
+from kws_gui.core.bounded_json import loads_bounded
+from kws_gui.core.file_backup import back_up
 from kws_gui.jobs.runner import JobStatus
 from kws_gui.jobs.spec import JobSpec, JobSpecError
 
 HISTORY_SCHEMA = "kws-gui-jobs/1"
 INTERRUPTED = "interrupted: the app stopped while the job was queued or running"
+#: A history of thousands of jobs is a few MB; records nest about 6 levels deep.
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
+MAX_HISTORY_DEPTH = 64
 
 
 def jobs_root() -> Path:
@@ -119,32 +125,36 @@ class JobHistory:
         self.path = Path(path) if path is not None else jobs_root() / "history.json"
         self.records: list[JobRecord] = []
         self.warning: str | None = None
+        self._unreadable: list[Any] = []  # raw entries load skipped, written back by save
         self.load()
 
     def load(self) -> None:
         """(Re)read the file; interrupted jobs become failed; a broken file is set aside."""
         self.records = []
         self.warning = None
+        self._unreadable = []
         if not self.path.exists():
             return
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            size = self.path.stat().st_size
+            if size > MAX_HISTORY_BYTES:
+                raise ValueError(f"{size} bytes, more than the {MAX_HISTORY_BYTES} a history may have")
+            text = self.path.read_text(encoding="utf-8")
+            doc = loads_bounded(text, MAX_HISTORY_BYTES, MAX_HISTORY_DEPTH, "the file")
             entries = doc["jobs"] if isinstance(doc, dict) else None
             if not isinstance(entries, list):
                 raise ValueError("no 'jobs' list")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            bad = self.path.with_name(self.path.name + ".bad")
-            with contextlib.suppress(OSError):
-                os.replace(self.path, bad)
-            self.warning = f"the job history could not be read ({exc}); it was moved to {bad.name}"
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+            self._set_aside(exc)
             return
         changed = False
         skipped = 0
         for entry in entries:
             try:
                 record = JobRecord.from_dict(entry)
-            except (KeyError, ValueError, TypeError, JobSpecError):
+            except (KeyError, ValueError, TypeError, AttributeError, JobSpecError):
                 skipped += 1
+                self._unreadable.append(entry)
                 continue
             if not record.status.finished:
                 record.status = JobStatus.FAILED
@@ -153,13 +163,24 @@ class JobHistory:
                 changed = True
             self.records.append(record)
         if skipped:
-            self.warning = f"{skipped} unreadable job entries were skipped"
+            self.warning = (
+                f"{skipped} unreadable job entries were skipped (they stay in {self.path.name} unchanged)"
+            )
         if changed:
             self.save()
 
+    def _set_aside(self, why: BaseException) -> None:
+        """Move the unreadable file to a new timestamped ``.bad`` name and say so."""
+        try:
+            kept = f"it was moved to {back_up(self.path, move=True).name}"
+        except OSError as exc:
+            kept = f"it could not be moved aside ({exc.strerror or exc}) and is left as it is"
+        reason = str(why) if len(str(why)) <= 200 else str(why)[:200] + "..."
+        self.warning = f"the job history could not be read ({type(why).__name__}: {reason}); {kept}"
+
     def save(self) -> None:
-        """Write the whole history atomically."""
-        doc = {"schema": HISTORY_SCHEMA, "jobs": [r.to_dict() for r in self.records]}
+        """Write the whole history atomically (entries load could not read are kept as they were)."""
+        doc = {"schema": HISTORY_SCHEMA, "jobs": [r.to_dict() for r in self.records] + self._unreadable}
         atomic_write(self.path, json.dumps(doc, indent=1))
 
     def add(self, record: JobRecord) -> None:

@@ -198,11 +198,11 @@ class JobRunner:
                     stderr=subprocess.PIPE,
                     cwd=str(self.job_dir),
                     env=env,
-                    preexec_fn=_lower_priority if os.name == "posix" else None,
                 )
             except OSError as exc:
                 self._settle(JobOutcome(JobStatus.FAILED, None, error=f"cannot start the trainer: {exc}"))
                 return
+            _lower_priority(self._proc.pid)
         readers = [
             threading.Thread(target=self._read_stdout, name="job-stdout", daemon=True),
             threading.Thread(target=self._read_stderr, name="job-stderr", daemon=True),
@@ -382,6 +382,16 @@ class JobRunner:
         return str(p)
 
 
-def _lower_priority() -> None:
-    """In the child, before exec: a training job yields the CPU to the live demo."""
-    os.nice(JOB_NICENESS)
+def _lower_priority(pid: int) -> None:
+    """A training job yields the CPU to the live demo: raise the child's niceness.
+
+    Done from the parent right after the start, not in a ``preexec_fn`` (which the
+    Python docs warn can deadlock in a multi-threaded process such as the app). The
+    child is still starting its interpreter, before any thread of its own exists, and
+    the threads it creates later (TensorFlow's) inherit the niceness.
+    """
+    if not hasattr(os, "setpriority"):  # Windows
+        return
+    with contextlib.suppress(OSError):  # e.g. the child already exited
+        current = os.getpriority(os.PRIO_PROCESS, pid)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, current + JOB_NICENESS))

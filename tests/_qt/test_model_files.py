@@ -181,3 +181,51 @@ def test_shipped_models_are_listed_and_load(make_window, qtbot) -> None:
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000) as blocker:
         window.shipped_list.itemActivated.emit(last)
     assert Path(blocker.args[0].path).name == last.text()
+
+
+def test_hostile_metadata_and_run_time_failures_keep_the_good_model(
+    make_window, qtbot, tmp_path, default_model, yes_wav, monkeypatch
+) -> None:
+    # Issue 8, row 3: a model whose metadata passed the checks but failed at every hop
+    # replaced the good one (and was remembered as the model to start with).
+    from kws_gui._qt import controller as controller_module
+    from tests.core.test_hostile_models import with_frontend
+
+    window = make_window(load=True)
+    start_wav(window, qtbot, yes_wav)
+    engine = window.controller.engine
+    huge_fft = with_frontend(tmp_path, "huge_fft.tflite", fft_length=2**28)
+    with qtbot.waitSignal(window.controller.model_failed, timeout=10000) as blocker:
+        window.load_model(huge_fft)
+    assert "fft_length" in blocker.args[0] and engine.model.path == str(default_model)
+
+    # A model that loads but fails while running: the engine goes back to the good one.
+    real_load = controller_module._load_model
+
+    def load_failing(path: str):
+        model, info = real_load(path)
+        if path.endswith("fails_later.tflite"):
+
+            def predict_window(window):
+                raise MemoryError("Unable to allocate 61.0 GiB")
+
+            model.predict_window = predict_window
+        return model, info
+
+    monkeypatch.setattr(controller_module, "_load_model", load_failing)
+    fails_later = tmp_path / "fails_later.tflite"
+    shutil.copyfile(default_model, fails_later)
+    with qtbot.waitSignal(window.controller.model_loaded, timeout=10000):
+        window.load_model(fails_later)
+    with qtbot.waitSignal(window.controller.model_failed, timeout=15000) as blocker:
+        pass
+    assert "fails_later.tflite failed while running" in blocker.args[0]
+    assert "61.0 GiB" in blocker.args[0]
+    assert engine.model.path == str(default_model)
+    assert window.controller.model_info.path == str(default_model)
+    assert window.controller.settings.model_path == str(default_model)
+    assert window.model_info.rows()["File"] == str(default_model)
+    assert "Still using ds_cnn.tflite" in window.notice.text
+    audio_keeps_flowing(window, qtbot)
+    inferences = engine.snapshot().inferences
+    qtbot.waitUntil(lambda: engine.snapshot().inferences > inferences, timeout=5000)

@@ -109,12 +109,12 @@ def test_a_garbage_file_is_kept_as_a_timestamped_backup(settings_path, content) 
 
 
 def test_a_file_that_cannot_be_backed_up_is_left_unchanged(settings_path, monkeypatch) -> None:
-    from kws_gui._qt import settings as settings_module
+    from kws_gui.core import file_backup
 
     def refuse(*_args) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(settings_module.shutil, "copy2", refuse)
+    monkeypatch.setattr(file_backup.shutil, "copy2", refuse)
     settings_path.parent.mkdir(parents=True)
     settings_path.write_text("[decision]\nhop_s=100\n")
     settings = AppSettings(settings_path)

@@ -183,6 +183,16 @@ def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
     assert again.live.record.id == record.id and len(again.live.loss_train.getData()[0]) == 4
 
 
+def test_a_deeply_nested_history_does_not_stop_the_app(qtbot, tmp_path: Path) -> None:
+    # Issue 8, row 7: a history nested 200 000 deep raised RecursionError: kws-gui did not start.
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "history.json").write_text('{"jobs": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    assert panel.banner.isVisible() and "could not be read" in panel.banner.text()
+    assert panel.history.rowCount() == 0
+    assert len(list((tmp_path / "jobs").glob("history.json.*.bad"))) == 1
+
+
 def test_without_the_train_extra_launching_is_disabled(qtbot, tmp_path: Path) -> None:
     missing = ExtraStatus(
         False, ("tensorflow",), f"Training needs the train extra. Install it with: {INSTALL_HINT}"

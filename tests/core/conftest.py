@@ -76,6 +76,26 @@ def write_wav(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def write_long_noise(path: Path, seconds: int, rate: int = 48000, channels: int = 2) -> Path:
+    """A long 16-bit noise WAV written second by second (never whole in memory)."""
+    rng = np.random.default_rng(seconds)
+    with soundfile.SoundFile(path, "w", rate, channels, subtype="PCM_16") as handle:
+        for _ in range(seconds):
+            handle.write((0.1 * rng.standard_normal((rate, channels))).astype(np.float32))
+    return path
+
+
+def declare_rate(path: Path, rate: int) -> Path:
+    """Patch a WAV header's sample rate (and byte rate) in place, as a damaged file would have."""
+    data = bytearray(path.read_bytes())
+    assert data[:4] == b"RIFF" and data[12:16] == b"fmt "
+    block_align = int.from_bytes(data[32:34], "little")
+    data[24:28] = rate.to_bytes(4, "little")
+    data[28:32] = (rate * block_align).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
 # ------------------------------------------------------------------ fake sounddevice
 @dataclass
 class FakeStatus:

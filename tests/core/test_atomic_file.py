@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from kws_gui.core.atomic_file import atomic_path, atomic_write
+from kws_gui.core.atomic_file import atomic_group, atomic_path, atomic_write, remove_stray_temporaries
 
 
 def test_write_creates_folders_and_replaces_the_file(tmp_path) -> None:
@@ -42,3 +42,27 @@ def test_suffix_is_kept_for_writers_that_need_it(tmp_path) -> None:
         assert tmp.name.endswith(".h5") and tmp.parent == tmp_path
         tmp.write_bytes(b"h5")
     assert (tmp_path / "m.h5").read_bytes() == b"h5"
+
+
+def test_a_group_replaces_every_file_or_none(tmp_path) -> None:
+    names = [tmp_path / "m.report.json", tmp_path / "m.tflite", tmp_path / "m.h5"]
+    with atomic_group(names, suffixes=[".tmp", ".tmp", ".h5"]) as tmps:
+        assert tmps[2].name.endswith(".h5")
+        for tmp, path in zip(tmps, names, strict=True):
+            tmp.write_text(f"new {path.name}")
+    assert [p.read_text() for p in names] == [f"new {p.name}" for p in names]
+    with pytest.raises(RuntimeError, match="converter crashed"), atomic_group(names) as tmps:
+        tmps[0].write_text("half")
+        raise RuntimeError("converter crashed")
+    assert [p.read_text() for p in names] == [f"new {p.name}" for p in names]
+    assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in names)
+
+
+def test_stray_temporaries_of_the_targets_are_removed(tmp_path) -> None:
+    target = tmp_path / "m.tflite"
+    stray = [tmp_path / ".m.tflite.ab3_x9zq.tmp", tmp_path / ".m.tflite.0a1b2c3d.h5"]
+    keep = [tmp_path / ".m.tflite.notours", tmp_path / ".other.tflite.ab3_x9zq.tmp", target]
+    for path in stray + keep:
+        path.write_text("x")
+    assert sorted(remove_stray_temporaries([target, tmp_path / "missing" / "x.h5"])) == sorted(stray)
+    assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in keep)

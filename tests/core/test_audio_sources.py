@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
+import soundfile
 
 from kws_gui.core.audio import (
     AudioFileError,
@@ -15,7 +17,7 @@ from kws_gui.core.audio import (
     list_input_devices,
     portaudio_status,
 )
-from tests.core.conftest import SR, FakeInputStream, silence, tone
+from tests.core.conftest import SR, FakeInputStream, declare_rate, silence, tone, write_long_noise
 
 
 class Collector:
@@ -96,6 +98,32 @@ def test_unreadable_wav_raises_at_construction(tmp_path) -> None:
         WavFileSource(bad)
     with pytest.raises(AudioFileError):
         WavFileSource(tmp_path / "missing.wav")
+
+
+def test_a_long_file_is_streamed_in_blocks_with_bounded_memory(tmp_path) -> None:
+    # Row 2 of issue 8: the whole file used to be decoded and resampled in memory.
+    path = write_long_noise(tmp_path / "long.wav", 120)
+    source = WavFileSource(path, realtime=False, tail_silence_s=0.5)
+    assert source.duration_s == pytest.approx(120.5)
+    sizes: list[int] = []
+    tracemalloc.start()
+    try:
+        source.start(lambda block: sizes.append(block.size))
+        assert source.wait(60)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert source.finished and source.error is None
+    assert set(sizes[:-1]) == {320} and abs(sum(sizes) - int(120.5 * SR)) <= 2
+    assert peak < 4_000_000, peak  # decoding 2 min at once took > 20 MB
+
+
+def test_a_file_claiming_an_absurd_rate_is_refused_at_construction(tmp_path) -> None:
+    path = tmp_path / "one_hz.wav"
+    soundfile.write(path, np.zeros(20000, np.float32), 16000, subtype="PCM_16")
+    declare_rate(path, 1)
+    with pytest.raises(AudioFileError, match="one_hz.wav.*1 Hz"):
+        WavFileSource(path)
 
 
 def test_consumer_error_is_reported_not_raised(write_wav) -> None:

@@ -145,6 +145,39 @@ def test_inference_error_is_reported_and_the_engine_keeps_running(engine_factory
     assert snap.error is None and len(engine.drain_detections()) == 2
 
 
+def test_a_model_failing_while_running_is_rolled_back_to_the_previous_one(engine_factory, write_wav) -> None:
+    # Row 3 of issue 8: the app kept a model that failed at every hop instead of the good one.
+    class Broken(StubModel):
+        def predict_window(self, window):
+            raise MemoryError("Unable to allocate 61.0 GiB")
+
+    good = StubModel(KEYWORD, path="/models/good.tflite")
+    engine = engine_factory(model=good)
+    run_wav(engine, bursts_wav(write_wav))
+    assert len(engine.drain_detections()) == 2
+    engine.swap_model(Broken(KEYWORD, path="/models/bad.tflite"))
+    run_wav(engine, bursts_wav(write_wav))
+    snap = engine.snapshot()
+    assert engine.model is good and snap.model_path == "/models/good.tflite"
+    assert snap.model_rollbacks == 1 and snap.error is None
+    assert "bad.tflite failed while running" in snap.rollback_reason
+    assert "61.0 GiB" in snap.rollback_reason
+    assert len(engine.drain_detections()) == 2  # the good model went on detecting
+
+
+def test_non_finite_scores_are_an_error_not_silent_nan(engine_factory, write_wav) -> None:
+    class NaNModel(StubModel):
+        def predict_window(self, window):
+            features, probs, pre, inf = super().predict_window(window)
+            return features, np.full_like(probs, np.nan), pre, inf
+
+    engine = engine_factory(model=NaNModel(KEYWORD))
+    run_wav(engine, bursts_wav(write_wav))
+    snap = engine.snapshot()
+    assert snap.error is not None and "not finite" in snap.error and engine.error == snap.error
+    assert engine.drain_detections() == [] and np.all(np.isfinite(snap.smoothed))
+
+
 def test_failed_microphone_keeps_the_previous_source(engine_factory, write_wav, no_portaudio) -> None:
     engine = engine_factory()
     wav = WavFileSource(write_wav(silence(1.0)), realtime=True, loop=True)

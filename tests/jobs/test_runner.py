@@ -59,6 +59,26 @@ def test_the_child_runs_at_a_lower_cpu_priority(
     assert int(nice_file.read_text()) == min(19, os.nice(0) + JOB_NICENESS)
 
 
+def test_the_child_is_started_without_preexec_fn(
+    tmp_path: Path, fake_command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A preexec_fn runs Python between fork and exec: it can deadlock a multi-threaded app.
+    from kws_gui.jobs import runner as runner_module
+
+    seen: list[dict] = []
+    real_popen = runner_module.subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        seen.append(kwargs)
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module.subprocess, "Popen", recording_popen)
+    runner = _runner(tmp_path, fake_command, "ok")
+    runner.start()
+    assert runner.wait(60) and runner.outcome.status is JobStatus.SUCCEEDED
+    assert seen and all(kwargs.get("preexec_fn") is None for kwargs in seen)
+
+
 def test_trainer_error_fails_with_its_message(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
     runner = _runner(tmp_path, fake_command, "error")
     runner.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,17 @@ import pytest
 
 from kws_gui.core.frontend import DS_CNN, REFERENCE, Frontend
 from tests.conftest import shared_data
-from tests.trainer.conftest import make_tiny_dataset, speaker_id, synth_clip, write_wav
+from tests.core.conftest import declare_rate
+from tests.trainer.conftest import SAMPLE_RATE, make_tiny_dataset, speaker_id, synth_clip, write_wav
 from trainer import data
-from trainer.data import DatasetError, load_background_noise, load_split, scan_dataset, which_set
+from trainer.data import (
+    DatasetError,
+    load_background_noise,
+    load_split,
+    scan_dataset,
+    which_set,
+    without_unreadable,
+)
 
 # --------------------------------------------------------------------------- hash rule
 # Entries of the official Speech Commands v0.02 lists, which the hash rule produced.
@@ -230,6 +239,61 @@ def test_a_class_with_only_unreadable_files_stops(tiny_dataset: Path, tmp_path: 
             clip.path.write_bytes(b"not audio at all")
     with pytest.raises(DatasetError, match=r"class 'no' has no readable audio in the validation split"):
         load_split(index, "validation", DS_CNN, cache_dir=tmp_path / "cache")
+
+
+def _add_hostile_files(root: Path) -> dict[str, str]:
+    """Training "yes" clips that are not clips: a header claiming 1 Hz, a 45 s recording, a text file."""
+    yes = root / "yes"
+    declare_rate(write_wav(yes / "onehz_nohash_0.wav", np.zeros(20000, np.float32)), 1)
+    write_wav(yes / "lecture_nohash_0.wav", np.zeros(45 * SAMPLE_RATE, np.float32))
+    (yes / "notes_nohash_0.wav").write_text("meeting notes, not audio")
+    return {
+        "yes/onehz_nohash_0.wav": "1 Hz",
+        "yes/lecture_nohash_0.wav": "more than the 30 s a clip may last",
+        "yes/notes_nohash_0.wav": "expected WAV, FLAC or OGG",
+    }
+
+
+def test_hostile_clips_are_skipped_and_counted_without_decoding_them(
+    tiny_dataset: Path, tmp_path: Path
+) -> None:
+    # Issue 8, row 1: a 40 KB WAV claiming 1 Hz decoded to 2.5 GB in kws-train evaluate / train.
+    expected = _add_hostile_files(tiny_dataset)
+    index = scan_dataset(tiny_dataset)
+    tracemalloc.start()
+    try:
+        result = load_split(index, "train", DS_CNN, cache_dir=tmp_path / "cache")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    reasons = dict(result.skipped)
+    assert set(reasons) == set(expected)
+    for path, words in expected.items():
+        assert words in reasons[path], reasons[path]
+    assert len(result.clips) == 16 and peak < 20_000_000, peak
+
+
+def test_without_unreadable_leaves_unusable_files_out_of_the_counts(tiny_dataset: Path) -> None:
+    expected = _add_hostile_files(tiny_dataset)
+    index = scan_dataset(tiny_dataset)
+    assert index.counts()["train"]["yes"] == 8 + 3  # the scan goes by file names only
+    clean, unreadable = without_unreadable(index)
+    assert clean.counts()["train"]["yes"] == 8
+    assert {path for path, _ in unreadable} == set(expected)
+    assert all(words in dict(unreadable)[path] for path, words in expected.items())
+
+
+def test_inspect_data_does_not_count_unusable_files(tiny_dataset: Path, capsys) -> None:
+    from trainer import cli
+
+    expected = _add_hostile_files(tiny_dataset)
+    assert cli.main(["inspect-data", str(tiny_dataset), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["counts"]["train"]["yes"] == 8
+    assert {u["file"] for u in summary["unreadable"]} == set(expected)
+    assert cli.main(["inspect-data", str(tiny_dataset)]) == 0
+    out = capsys.readouterr().out
+    assert "unusable files, not counted: 3" in out and "notes_nohash_0.wav" in out
 
 
 def test_second_load_comes_from_the_cache(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import io
 import socket
@@ -218,3 +219,96 @@ def test_cli_subcommand(server: Served, archive, tmp_path: Path, capsys: pytest.
 def test_official_constants() -> None:
     assert download.OFFICIAL_URL == "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz"
     assert len(download.OFFICIAL_SHA256) == 64 and download.OFFICIAL_SIZE == 2_428_923_189
+
+
+# ------------------------------------------------------------------ hostile archives and addresses
+def gzip_bomb(member_bytes: int, name: str = "yes/bomb.wav") -> bytes:
+    """A .tar.gz holding one member of ``member_bytes`` zeros (~1000:1).
+
+    A gzip file may hold several members one after another; one compressed MB of
+    zeros, repeated, makes the bomb in no time and without that memory.
+    """
+    info = tarfile.TarInfo(name)
+    info.size = member_bytes
+    megabyte = gzip.compress(bytes(1 << 20))
+    tail = bytes(1024 + (-member_bytes) % 512)  # padding + the end-of-archive blocks
+    return (
+        gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT))
+        + megabyte * (member_bytes >> 20)
+        + gzip.compress(tail)
+    )
+
+
+def test_a_gzip_bomb_is_refused_quickly_and_deleted(server: Served, tmp_path: Path) -> None:
+    # Issue 8, row 11: a 2.1 MB archive extracted 2 GB and was accepted.
+    bomb = gzip_bomb(160 << 20)  # 160 MB of zeros in ~160 KB
+    assert len(bomb) < 300_000
+    server.files["bomb.tar.gz"] = bomb
+    dest = tmp_path / "dest"
+    with pytest.raises(DownloadError, match=r"decompresses to more than 67\.1 MB.*refused"):
+        download_speech_commands(dest, url=server.url("bomb.tar.gz"), sha256=None, progress=False)
+    assert _leftovers(dest) == []
+    # The same bound holds during extraction, with the archive's checksum given.
+    with pytest.raises(DownloadError, match="decompresses to more than"):
+        download_speech_commands(
+            dest, url=server.url("bomb.tar.gz"), sha256=hashlib.sha256(bomb).hexdigest(), progress=False
+        )
+    assert _leftovers(dest) == []
+
+
+def test_extraction_limits_follow_the_known_dataset_size() -> None:
+    official_bytes, official_files = download.extract_limits(download.OFFICIAL_SIZE, official=True)
+    assert official_bytes >= download.OFFICIAL_EXTRACTED_BYTES and official_files > 105_829
+    assert official_bytes < 2 * download.OFFICIAL_EXTRACTED_BYTES
+    small, _ = download.extract_limits(2_100_000, official=False)
+    assert small == download.MIN_EXTRACT_ALLOWANCE
+    mirror, _ = download.extract_limits(download.OFFICIAL_SIZE, official=False)
+    assert mirror == official_bytes  # a full-size mirror gets the dataset's bound
+
+
+def test_too_many_entries_are_refused(server: Served, archive, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(download, "OFFICIAL_FILES", 8)
+    server.files["many.tar.gz"] = archive[0]
+    dest = tmp_path / "dest"
+    with pytest.raises(DownloadError, match=r"holds more than 10 entries"):
+        download_speech_commands(dest, url=server.url("many.tar.gz"), sha256=None, progress=False)
+    assert _leftovers(dest) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.org/sc.tar.gz", "file:///etc/passwd", "not an address", "http://", "http://[::1"],
+)
+def test_addresses_that_are_not_http_are_refused_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture, url: str
+) -> None:
+    parser = argparse.ArgumentParser(prog="kws-train")
+    download.add_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["download-data", str(tmp_path / "d"), "--url", url])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --url") and "Traceback" not in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_an_address_ending_in_dot_dot_gets_a_plain_file_name(server: Served, archive, tmp_path: Path) -> None:
+    # Issue 8, row 12: ".../.." gave the local name "..": an OSError traceback and a "...part" left.
+    data, sha, _ = archive
+    server.files[".."] = data
+    dest = tmp_path / "dest"
+    target = download_speech_commands(dest, url=server.url(".."), sha256=sha, progress=False)
+    assert (target / "yes").is_dir() and _leftovers(dest) == ["speech_commands_v0.02"]
+
+
+def test_unexpected_os_errors_are_download_errors(
+    server: Served, archive, tmp_path: Path, monkeypatch
+) -> None:
+    data, sha, _ = archive
+    server.files["sc.tar.gz"] = data
+
+    def broken_replace(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(download.os, "replace", broken_replace)
+    with pytest.raises(DownloadError, match="Permission denied"):
+        download_speech_commands(tmp_path / "d", url=server.url("sc.tar.gz"), sha256=sha, progress=False)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, SampleCallback
-from kws_gui.core.audio_io import read_audio
+from kws_gui.core.audio_io import AudioReader
 
 
 class WavFileSource(AudioSource):
     """Delivers an audio file in ``block_s`` blocks, paced in real time (or as fast as possible).
 
-    The file is decoded (and resampled to 16 kHz) at construction, so an
-    unreadable file raises :class:`~kws_gui.core.audio_io.AudioFileError` before
-    anything changes. ``lead_silence_s``/``tail_silence_s`` pad the clip with
-    zeros (a one-second clip ends before a streaming detector has seen all of it).
+    The file's header is checked at construction, so an unreadable file raises
+    :class:`~kws_gui.core.audio_io.AudioFileError` before anything changes; the
+    playback thread then decodes (and resamples to 16 kHz) block by block, so
+    memory does not grow with the file's length (a decoding error met later
+    stops the source with :attr:`error` set). ``lead_silence_s``/``tail_silence_s``
+    pad the clip with zeros (a one-second clip ends before a streaming detector has
+    seen all of it).
     With ``loop`` the clip (with its padding) repeats until :meth:`stop`.
     With ``realtime=False`` blocks are delivered without waiting.
     """
@@ -36,14 +40,9 @@ class WavFileSource(AudioSource):
         if block_s <= 0 or lead_silence_s < 0 or tail_silence_s < 0:
             raise ValueError("block_s must be positive and the silences non-negative")
         self.path = Path(path)
-        audio = read_audio(self.path, SAMPLE_RATE)
-        self.samples = np.concatenate(
-            [
-                np.zeros(int(round(lead_silence_s * SAMPLE_RATE)), np.float32),
-                audio,
-                np.zeros(int(round(tail_silence_s * SAMPLE_RATE)), np.float32),
-            ]
-        )
+        self._reader = AudioReader(self.path, SAMPLE_RATE)
+        self._lead = int(round(lead_silence_s * SAMPLE_RATE))
+        self._tail = int(round(tail_silence_s * SAMPLE_RATE))
         self.loop = bool(loop)
         self.realtime = bool(realtime)
         self.block = max(1, int(round(block_s * SAMPLE_RATE)))
@@ -53,8 +52,8 @@ class WavFileSource(AudioSource):
 
     @property
     def duration_s(self) -> float:
-        """Length of one pass, padding included."""
-        return self.samples.size / SAMPLE_RATE
+        """Length of one pass as the file's header declares it, padding included."""
+        return self._reader.duration_s + (self._lead + self._tail) / SAMPLE_RATE
 
     @property
     def is_running(self) -> bool:
@@ -84,27 +83,41 @@ class WavFileSource(AudioSource):
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 
+    def _silence(self, samples: int) -> Iterator[np.ndarray]:
+        for start in range(0, samples, self.block):
+            yield np.zeros(min(self.block, samples - start), np.float32)
+
+    def _one_pass(self) -> Iterator[np.ndarray]:
+        """Lead silence, the file, tail silence, in blocks of exactly ``self.block``
+        samples (the last one of the pass may be shorter)."""
+        pending = np.zeros(0, np.float32)
+        parts = (self._silence(self._lead), self._reader.blocks(), self._silence(self._tail))
+        for part in (p for group in parts for p in group):
+            pending = np.concatenate([pending, part]) if pending.size else part
+            while pending.size >= self.block:
+                yield pending[: self.block]
+                pending = pending[self.block :]
+        if pending.size:
+            yield pending
+
     def _run(self, on_samples: SampleCallback) -> None:
         t0 = time.monotonic()
         delivered = 0
-        total = self.samples.size
-        pos = 0
         try:
             while not self._stop.is_set():
-                if pos >= total:
-                    if not self.loop:
-                        self.finished = True
+                for block in self._one_pass():
+                    if self.realtime:
+                        # Deliver a block once it would have been recorded (no drift).
+                        due = t0 + (delivered + block.size) / SAMPLE_RATE
+                        delay = due - time.monotonic()
+                        if delay > 0 and self._stop.wait(delay):
+                            return
+                    elif self._stop.is_set():
                         return
-                    pos = 0
-                block = self.samples[pos : pos + self.block]
-                pos += block.size
-                if self.realtime:
-                    # Deliver a block once it would have been recorded (no drift).
-                    due = t0 + (delivered + block.size) / SAMPLE_RATE
-                    delay = due - time.monotonic()
-                    if delay > 0 and self._stop.wait(delay):
-                        return
-                on_samples(block)
-                delivered += block.size
-        except Exception as exc:  # a failing consumer must not die silently
+                    on_samples(block)
+                    delivered += block.size
+                if not self.loop:
+                    self.finished = True
+                    return
+        except Exception as exc:  # a failing consumer or file must not die silently
             self.error = f"{self.name}: {exc}"
