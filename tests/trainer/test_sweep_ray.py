@@ -205,7 +205,8 @@ def test_sweep_json_pareto_png_and_events(resumed: dict[str, Any]) -> None:
             m = trial["models"][flavour]
             assert 0 <= m["validation_accuracy"] <= 1 and m["tflite_bytes"] > m["zipped_bytes"] > 0
             assert m["latency_us"] > 0 and (out / trial["dir"] / m["file"]).is_file()
-            assert isinstance(m["sources"], dict)
+            # per data folder: its validation accuracy, as the trainer's report gives it
+            assert set(m["sources"]) == {resumed["data"].name} and 0 <= m["sources"]["data"] <= 1
     assert len(doc["candidates"]) == 4 and doc["pareto"]["size"] and doc["pareto"]["latency"]
     assert (out / doc["pick"]["file"]).is_file()
     assert matplotlib.image.imread(out / "sweep_pareto.png").shape[1] >= 800

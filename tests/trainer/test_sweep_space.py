@@ -75,7 +75,7 @@ def test_a_trial_is_the_train_command_with_its_options(tmp_path: Path) -> None:
     options = {"filters": 24, "final-sparsity": 0.7, "prune": False, "frame-length-ms": 40, "mel-bins": 40}
     argv = train_argv(options, [tmp_path / "a"], tmp_path / "out")
     assert argv[:4] == ["--data", str(tmp_path / "a"), "--out", str(tmp_path / "out")]
-    assert "--no-prune" in argv and argv[argv.index("--filters") + 1] == "24"
+    assert "--no-prune" in argv and "--filters=24" in argv
     config = train_config(build_parser().parse_args(["train", *argv]))
     assert config == build_config(options)
     assert (config.filters, config.final_sparsity, config.prune) == (24, 0.7, False)
@@ -153,6 +153,15 @@ def test_unknown_option_names_the_close_match_and_the_known_ones() -> None:
 def test_bad_spaces_fail_with_a_message_naming_the_option(spec: object, expected: str) -> None:
     message = _error(spec)
     assert message.startswith("space.yaml: ") and expected in message
+
+
+def test_values_that_look_like_options_and_pairs() -> None:
+    """--gain-db takes LOW,HIGH; a negative low bound must not be read as an option."""
+    space = parse_space({"gain-db": ["-20,10", "none"], "noise-snr-db": "5,40"})
+    assert build_config({"gain-db": "-20,10"}).gain_db == (-20.0, 10.0)
+    assert build_config({"gain-db": "none"}).gain_db is None
+    assert space.grid_size == 2
+    assert "expected LOW,HIGH" in _error({"gain-db": "-20"})
 
 
 def test_a_value_valid_together_with_another_swept_option_is_accepted() -> None:

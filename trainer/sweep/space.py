@@ -85,7 +85,7 @@ def option_key(action: argparse.Action) -> str:
 
 
 def option_tokens(action: argparse.Action, value: Any) -> list[str]:
-    """``train`` arguments that set ``action`` to ``value`` (``--filters 16``, ``--no-prune``)."""
+    """``train`` arguments that set ``action`` to ``value`` (``--filters=16``, ``--no-prune``)."""
     name = option_key(action)
     flag = f"--{name}"
     if isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0:
@@ -97,7 +97,7 @@ def option_tokens(action: argparse.Action, value: Any) -> list[str]:
     if isinstance(value, (dict, list, tuple)) or value is None:
         raise SweepSpaceError(f"{name}: a value must be a number or a string, got {value!r}")
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return [flag, text]
+    return [f"{flag}={text}"]  # one token: values such as "-20,10" must not look like options
 
 
 def train_argv(options: dict[str, Any], data_dirs: Sequence[str | Path], out: str | Path) -> list[str]:
