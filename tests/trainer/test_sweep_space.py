@@ -189,6 +189,15 @@ def test_load_space_yaml_and_json(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{filters")
     with pytest.raises(SweepSpaceError, match="broken.json: not valid JSON"):
         load_space(tmp_path / "broken.json")
+    (tmp_path / "deep.json").write_text("[" * 100 + "]" * 100)
+    with pytest.raises(SweepSpaceError, match="deep.json: not valid JSON: the space is nested 100 levels"):
+        load_space(tmp_path / "deep.json")
+    (tmp_path / "deep.yaml").write_text("filters: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(SweepSpaceError, match="deep.yaml: not valid YAML"):
+        load_space(tmp_path / "deep.yaml")
+    (tmp_path / "big.yaml").write_text("# " + "x" * (2 << 20) + "\n")
+    with pytest.raises(SweepSpaceError, match="big.yaml: the space file is larger than"):
+        load_space(tmp_path / "big.yaml")
     with pytest.raises(SweepSpaceError, match="missing.yaml: cannot read the space file"):
         load_space(tmp_path / "missing.yaml")
     with pytest.raises(SweepSpaceError, match="empty.yaml: must map"):

@@ -17,7 +17,6 @@ No Ray and no TensorFlow here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from trainer.progress import to_json
 SCHEMA = "kws-train-sweep/1"
 SWEEP_FILE = "sweep.json"
 PLOT_FILE = "sweep_pareto.png"
+MAX_DOCUMENT_BYTES = 256 << 20  # ~3 KB per trial
 FRONTS = {"size": "zipped_bytes", "latency": "latency_us"}
 
 
@@ -163,8 +163,10 @@ def read_document(out_dir: str | Path) -> dict[str, Any] | None:
     path = Path(out_dir) / SWEEP_FILE
     if not path.exists():
         return None
+    from kws_gui.core.bounded_json import loads_bounded
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_bounded(path.read_bytes(), MAX_DOCUMENT_BYTES, 32, str(path))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the sweep record: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

@@ -39,6 +39,7 @@ KINDS = ("fixed", "grid", "choice", "uniform", "loguniform", "int")
 RANGE_KINDS = ("uniform", "loguniform", "int")
 # Set by the sweep itself for every trial, never by the space.
 RESERVED = frozenset({"help", "data", "out", "progress", "cache_dir"})
+MAX_SPACE_BYTES = 1 << 20  # a space file is a few lines
 _PLACEHOLDER = ["--data", "/sweep-data", "--out", "/sweep-out"]
 
 
@@ -185,8 +186,12 @@ class SweepSpace:
 
 def load_space(path: str | Path) -> SweepSpace:
     """Read and check a space file (``.json`` as JSON, anything else as YAML)."""
+    from kws_gui.core.bounded_json import loads_bounded
+
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_SPACE_BYTES:
+            raise SweepSpaceError(f"{p}: the space file is larger than {MAX_SPACE_BYTES} bytes")
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SweepSpaceError(f"{p}: cannot read the space file: {exc}") from exc
@@ -197,8 +202,8 @@ def load_space(path: str | Path) -> SweepSpace:
         except ImportError as exc:  # pragma: no cover - PyYAML comes with the sweep extra
             raise SweepSpaceError(f"{p}: reading YAML needs PyYAML (pip install -e '.[sweep]')") from exc
     try:
-        data = json.loads(text) if fmt == "JSON" else yaml.safe_load(text)
-    except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
+        data = loads_bounded(text, MAX_SPACE_BYTES, 8, "the space") if fmt == "JSON" else yaml.safe_load(text)
+    except Exception as exc:  # ValueError (JSON, limits), yaml.YAMLError, RecursionError (deep YAML)
         raise SweepSpaceError(f"{p}: not valid {fmt}: {exc}") from None
     return parse_space(data, source=str(p))
 
