@@ -12,6 +12,7 @@ the app); everything else, TensorFlow's noise included, goes to stderr. Exit cod
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -94,6 +95,15 @@ _HYPERPARAMETERS: list[tuple[str, str, Callable[[str], Any], str]] = [
         "silence_percent",
         float,
         "background-noise windows as _silence_ examples, percent of the keyword clips",
+    ),
+    ("--frame-length-ms", "frame_length_s", lambda s: float(s) / 1000.0, "frontend: frame length in ms"),
+    ("--frame-step-ms", "frame_step_s", lambda s: float(s) / 1000.0, "frontend: frame step (hop) in ms"),
+    ("--mel-bins", "num_mel_bins", int, "frontend: mel filterbank bins"),
+    (
+        "--mfccs",
+        "num_mfccs",
+        lambda s: None if s.lower() == "none" else int(s),
+        "frontend: MFCCs kept from the mel bins; 'none' gives log-Mel features",
     ),
     ("--seed", "seed", int, "seed of every random generator (repeatable runs)"),
     ("--name", "name", str, "file stem of the outputs (default: the preset, '-' -> '_')"),
@@ -187,6 +197,41 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--out", required=True, type=Path, help="annotated model file to write")
     annotate.set_defaults(func=cmd_annotate)
 
+    sweep = sub.add_parser(
+        "sweep",
+        help="train many configurations on Ray Tune: Pareto fronts of accuracy vs size and latency",
+        description="Each trial is a kws-train train run with options from the space file (YAML or JSON: "
+        "any train option as a value, a grid [a, b], or {choice|grid: [...]}, {uniform|loguniform|int: "
+        "[low, high]}), trained into OUT/trials/<id>/. Writes OUT/sweep.json and OUT/sweep_pareto.png.",
+    )
+    sweep.add_argument("--space", type=Path, help="the search space file (required unless --resume)")
+    sweep.add_argument("--data", action="append", help=DATA_HELP + " (required unless --resume)")
+    sweep.add_argument("--out", required=True, type=Path, help="output folder of the sweep")
+    sweep.add_argument(
+        "--trials",
+        type=int,
+        default=1,
+        help="samples of the space's distributions; each runs every grid combination (default 1)",
+    )
+    sweep.add_argument(
+        "--address",
+        help="an existing Ray cluster (e.g. 127.0.0.1:6379 or auto); default: a local Ray, one trial per free core",
+    )
+    sweep.add_argument("--resume", action="store_true", help="continue the interrupted sweep in --out")
+    sweep.add_argument("--cpus-per-trial", type=float, default=1.0, help="CPUs each trial takes (default 1)")
+    sweep.add_argument(
+        "--within",
+        type=float,
+        default=1.0,
+        help="the pick: the smallest model within this many accuracy points of the best (default 1.0)",
+    )
+    sweep.add_argument(
+        "--accuracy-source",
+        help="rank by the validation accuracy of this --data folder (its name) instead of the whole split",
+    )
+    _add_common(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+
     try:
         from trainer import download
     except ImportError:  # the data helper's module is optional
@@ -208,8 +253,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--labels", help="comma-separated labels (default yes,no)")
+    # Absent unless given (SUPPRESS), so that a given 'none' (None) still overrides the preset.
     for option, dest, kind, help_text in _HYPERPARAMETERS:
-        parser.add_argument(option, dest=dest, type=kind, default=None, help=help_text)
+        parser.add_argument(option, dest=dest, type=kind, default=argparse.SUPPRESS, help=help_text)
     parser.add_argument(
         "--prune", action=argparse.BooleanOptionalAction, default=None, help="magnitude pruning on/off"
     )
@@ -300,11 +346,11 @@ def _print_json(session: _Session, value: Any) -> None:
 # ---------------------------------------------------------------- commands
 def config_from_args(args: argparse.Namespace, base: Any) -> Any:
     """``base`` (a TrainConfig) with every option the user gave applied."""
-    changes = {
-        dest: getattr(args, dest)
-        for _, dest, _, _ in _HYPERPARAMETERS
-        if getattr(args, dest, None) is not None
-    }
+    changes = {dest: getattr(args, dest) for _, dest, _, _ in _HYPERPARAMETERS if hasattr(args, dest)}
+    frontend_fields = {f.name for f in dataclasses.fields(base.frontend)}
+    frontend_changes = {k: changes.pop(k) for k in list(changes) if k in frontend_fields}
+    if frontend_changes:
+        changes["frontend"] = base.frontend.replace(**frontend_changes)
     if getattr(args, "labels", None):
         changes["labels"] = tuple(x.strip() for x in args.labels.split(",") if x.strip())
     if getattr(args, "prune", None) is not None:
@@ -316,12 +362,18 @@ def config_from_args(args: argparse.Namespace, base: Any) -> Any:
     return base.replace(**changes)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    """kws-train train."""
+def train_config(args: argparse.Namespace) -> Any:
+    """The TrainConfig of parsed ``kws-train train`` arguments: the preset with the options applied."""
     from trainer.models import preset
 
+    return config_from_args(args, preset(args.preset))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """kws-train train."""
+
     def body(session: _Session) -> int:
-        config = config_from_args(args, preset(args.preset))
+        config = train_config(args)
         return _train(session, config, args, base_model=None, command="train")
 
     return _run(args, body)
@@ -553,6 +605,54 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     args.progress = "none"
+    return _run(args, body)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """kws-train sweep --space FILE --data DIR... --out DIR: trials on Ray Tune, sweep.json, Pareto PNG."""
+
+    def body(session: _Session) -> int:
+        from trainer.models import ConfigError
+
+        try:
+            from trainer.sweep.runner import SweepSettings, run_sweep
+        except ImportError as exc:
+            raise ConfigError(f"kws-train sweep needs Ray Tune ({exc}): pip install -e '.[sweep]'") from exc
+        from trainer.sweep.results import format_table
+        from trainer.sweep.space import load_space
+
+        settings = SweepSettings(
+            out=args.out,
+            space=load_space(args.space) if args.space else None,
+            data_dirs=list(args.data or []),
+            samples=args.trials,
+            address=args.address,
+            resume=args.resume,
+            cpus_per_trial=args.cpus_per_trial,
+            within_points=args.within,
+            accuracy_source=args.accuracy_source,
+            cache_dir=args.cache_dir,
+        )
+        try:
+            document = run_sweep(settings, session.reporter, session.cancel)
+        except Cancelled as exc:  # finished trials are kept: say so
+            session.reporter.emit("cancelled", message=str(exc), elapsed_s=session.elapsed())
+            session.reporter.close()
+            return EXIT_CANCELLED
+        session.reporter.emit("result", report=document)
+        ok = document["counts"].get("ok", 0)
+        session.reporter.emit("done", ok=ok > 0, out=str(settings.out), elapsed_s=session.elapsed())
+        session.reporter.close()
+        table = format_table(document)
+        if session.progress == "jsonl":
+            session.reporter.log(table)
+        else:
+            print(table)
+        if ok == 0:
+            print("kws-train: error: no trial of the sweep trained a model", file=sys.stderr)
+            return EXIT_CRASH
+        return EXIT_OK
+
     return _run(args, body)
 
 

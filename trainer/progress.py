@@ -171,7 +171,7 @@ class BarReporter(Reporter):
         elif event in ("done", "cancelled", "error"):
             self.close()
             if event == "cancelled":
-                self._write("cancelled: nothing was written")
+                self._write(payload.get("message") or "cancelled: nothing was written")
 
     def _write(self, message: str) -> None:
         if self._bar is not None:

@@ -1,0 +1,201 @@
+"""Sweep benchmark: the 16-trial DS-CNN sweep (filters x final sparsity, 20 epochs each) on local Ray.
+
+Runs ``kws-train sweep`` in a subprocess with a fresh feature cache and measures:
+
+* wall time of the whole sweep (target: <= 30 min for 16 trials of 20 epochs on 2 cores);
+* the sweep's own CPU use: CPU seconds of its whole process tree (driver, Ray, every
+  trial worker; this process becomes their child subreaper so none escapes the count)
+  divided by wall time x cores, i.e. how busy it kept the cores;
+* each core's machine-wide utilisation over the same time (``/proc/stat``; includes
+  anything else running on the machine, hence the load average is recorded too);
+* from ``sweep.json``: trials trained / failed, median trial time, best accuracy, the
+  pick and the seed's own choice (32 filters, sparsity 0.9) for comparison.
+
+Prints a summary, or JSON with ``--json``; ``--save FILE`` also writes the JSON
+(``benchmarks/results/sweep.json``). A tiny check of the script itself:
+``--filters 4 --sparsity 0.5,0.6 --epochs 1 --data <small dataset>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_S = 30 * 60.0
+SEED_CHOICE = {"filters": 32, "final-sparsity": 0.9}
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _cpu_times() -> dict[str, tuple[int, int]]:
+    """``/proc/stat``: per core (busy, total) jiffies."""
+    out = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        parts = line.split()
+        if parts and parts[0].startswith("cpu") and parts[0] != "cpu":
+            values = [int(v) for v in parts[1:]]
+            idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+            out[parts[0]] = (sum(values) - idle, sum(values))
+    return out
+
+
+def _utilisation(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict[str, float]:
+    return {
+        core: round((after[core][0] - before[core][0]) / max(1, after[core][1] - before[core][1]), 3)
+        for core in sorted(before)
+        if core in after
+    }
+
+
+class _Sampler(threading.Thread):
+    """Per-core machine utilisation every ``interval_s`` while the sweep runs."""
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        super().__init__(daemon=True)
+        self.interval_s = interval_s
+        self.samples: list[dict[str, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        last = _cpu_times()
+        while not self.stop.wait(self.interval_s):
+            now = _cpu_times()
+            self.samples.append(_utilisation(last, now))
+            last = now
+
+
+def _reap_orphans() -> None:
+    """Wait for every orphaned descendant (we are their subreaper): their CPU time joins RUSAGE_CHILDREN."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.5)
+
+
+def write_space(path: Path, filters: list[int], sparsity: list[float], epochs: int) -> Path:
+    """The benchmark's space file (DS-CNN preset)."""
+    space = {"preset": "ds-cnn", "epochs": epochs, "filters": filters, "final-sparsity": sparsity}
+    path.write_text(json.dumps(space, indent=2) + "\n")
+    return path
+
+
+def bench(data: Path, filters: list[int], sparsity: list[float], epochs: int, out: Path) -> dict[str, Any]:
+    """Run the sweep once and measure it."""
+    with tempfile.TemporaryDirectory(prefix="kws-bench-sweep-") as tmp:
+        space = write_space(Path(tmp) / "space.json", filters, sparsity, epochs)
+        cmd = [sys.executable, "-m", "trainer", "sweep", "--space", str(space), "--data", str(data)]
+        cmd += ["--out", str(out), "--cache-dir", str(Path(tmp) / "cache"), "--progress", "none"]
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()
+        sampler = _Sampler()
+        machine_before = _cpu_times()
+        sampler.start()
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - t0
+        machine = _utilisation(machine_before, _cpu_times())
+        sampler.stop.set()
+        _reap_orphans()
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"the sweep failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    doc = json.loads((out / "sweep.json").read_text())
+    cores = len(os.sched_getaffinity(0))
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    ok = [t for t in doc["trials"] if t["status"] == "ok"]
+    seed = next((t for t in ok if all(t["options"].get(k) == v for k, v in SEED_CHOICE.items())), None)
+    best = max(doc["candidates"], key=lambda c: c["accuracy"] or 0.0, default=None)
+    both_busy = [s for s in sampler.samples if s and min(s.values()) >= 0.9]
+    return {
+        "trials": len(doc["trials"]),
+        "trials_ok": len(ok),
+        "trials_failed": doc["counts"].get("failed", 0),
+        "epochs": epochs,
+        "space": doc["space"],
+        "wall_s": round(wall, 1),
+        "target_s": TARGET_S,
+        "meets_target": wall <= TARGET_S,
+        "cores": cores,
+        "sweep_cpu_s": round(cpu_s, 1),
+        "sweep_cpu_utilisation": round(cpu_s / (wall * cores), 3),
+        "machine_core_utilisation": machine,
+        "machine_samples_both_cores_busy": round(len(both_busy) / max(1, len(sampler.samples)), 3),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "trial_median_s": statistics.median([t["elapsed_s"] for t in ok]) if ok else None,
+        "best": None if best is None else _point(best),
+        "pick": None if doc["pick"] is None else _point(doc["pick"]),
+        "seed_choice": None if seed is None else {**SEED_CHOICE, **_trial_figures(seed)},
+        "sweep_dir": str(out),
+    }
+
+
+def _point(p: dict[str, Any]) -> dict[str, Any]:
+    keys = ("trial", "flavour", "accuracy", "test_accuracy", "zipped_bytes", "latency_us", "options")
+    return {k: p.get(k) for k in keys}
+
+
+def _trial_figures(trial: dict[str, Any]) -> dict[str, Any]:
+    return {
+        flavour: {k: m.get(k) for k in ("validation_accuracy", "test_accuracy", "zipped_bytes", "latency_us")}
+        for flavour, m in trial["models"].items()
+    }
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",") if v.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "tts-yes-no")
+    parser.add_argument("--filters", type=_ints, default=[16, 24, 32, 48])
+    parser.add_argument("--sparsity", type=_floats, default=[0.5, 0.7, 0.9, 0.95])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--out", type=Path, help="keep the sweep here (default: a temporary folder)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--save", type=Path, help="also write the JSON here (benchmarks/results/sweep.json)")
+    args = parser.parse_args(argv)
+    if "KWS_SHARED_DATA" in os.environ and args.data == parser.get_default("data"):
+        args.data = Path(os.environ["KWS_SHARED_DATA"]) / "tts-yes-no"
+    with tempfile.TemporaryDirectory(prefix="kws-sweep-out-") as tmp:
+        result = bench(args.data, args.filters, args.sparsity, args.epochs, args.out or Path(tmp) / "sweep")
+    text = json.dumps(result, indent=2)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(text + "\n")
+    if args.json:
+        print(text)
+    else:
+        verdict = "meets" if result["meets_target"] else "MISSES"
+        print(
+            f"{result['trials']} trials ({result['trials_ok']} trained) x {result['epochs']} epochs: "
+            f"wall {result['wall_s'] / 60:.1f} min ({verdict} the {TARGET_S / 60:.0f} min target); "
+            f"the sweep used {result['sweep_cpu_utilisation']:.0%} of {result['cores']} cores "
+            f"(machine per core {result['machine_core_utilisation']}, load before {result['load_average_before']}); "
+            f"median trial {result['trial_median_s']} s; pick {result['pick']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
