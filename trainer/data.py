@@ -263,6 +263,33 @@ def _check_percentages(validation_percent: float, testing_percent: float) -> Non
         )
 
 
+def split_rule(
+    root: Path, validation_percent: float = 10.0, testing_percent: float = 10.0
+) -> tuple[Callable[[str, Path], str], str]:
+    """``split_of(word, path)`` for a Speech Commands folder, and ``"lists"`` or ``"hash"``.
+
+    The folder's ``validation_list.txt`` / ``testing_list.txt`` decide when either exists
+    (a file on both lists counts as test data, kept out of model selection); otherwise
+    :func:`which_set` with the two percentages.
+    """
+    val_path, test_path = root / VALIDATION_LIST, root / TESTING_LIST
+    use_lists = val_path.is_file() or test_path.is_file()
+    val_list = _read_list(val_path) if val_path.is_file() else set()
+    test_list = _read_list(test_path) if test_path.is_file() else set()
+
+    def split_of(word: str, path: Path) -> str:
+        if not use_lists:
+            return which_set(path.name, validation_percent, testing_percent)
+        rel = f"{word}/{path.name}"
+        if rel in test_list:
+            return "test"
+        if rel in val_list:
+            return "validation"
+        return "train"
+
+    return split_of, "lists" if use_lists else "hash"
+
+
 def _scan_speech_commands(
     root: Path,
     words: list[str],
@@ -286,20 +313,7 @@ def _scan_speech_commands(
         raise DatasetError(
             f"no folder {missing[0]!r} in {root} (label folders found: {', '.join(found) or 'none'})"
         )
-    val_path, test_path = root / VALIDATION_LIST, root / TESTING_LIST
-    use_lists = val_path.is_file() or test_path.is_file()
-    val_list = _read_list(val_path) if val_path.is_file() else set()
-    test_list = _read_list(test_path) if test_path.is_file() else set()
-
-    def split_of(word: str, path: Path) -> str:
-        if not use_lists:
-            return which_set(path.name, validation_percent, testing_percent)
-        rel = f"{word}/{path.name}"
-        if rel in test_list:
-            return "test"
-        if rel in val_list:
-            return "validation"
-        return "train"
+    split_of, split_source = split_rule(root, validation_percent, testing_percent)
 
     def clips_of(folder: str) -> list[tuple[Path, str, str]]:
         return [(p, folder, split_of(folder, p)) for p in _audio_files(root / folder)]
@@ -316,7 +330,7 @@ def _scan_speech_commands(
             ):
                 others.extend(clips_of(folder.name))
     silence = clips_of(SILENCE_LABEL) if want_silence and (root / SILENCE_LABEL).is_dir() else []
-    return wanted, others, silence, "lists" if use_lists else "hash"
+    return wanted, others, silence, split_source
 
 
 def _msc_label(name: str, words: Sequence[str]) -> str | None:

@@ -9,9 +9,11 @@ from kws_gui.core.decision import (
     SILENCE_DBFS,
     DecisionMaker,
     DecisionSettings,
+    decide_sequence,
     decision_fields,
     default_keywords,
     rms_dbfs,
+    smoothed_sequence,
     with_recommended,
 )
 from kws_gui.core.latency import RollingLatency
@@ -139,6 +141,39 @@ def test_recommended_values_apply_except_where_the_user_set_them() -> None:
         threshold=0.6, smoothing_s=0.5
     )
     assert with_recommended(base, {}) == base
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        DecisionSettings(),
+        DecisionSettings(threshold=0.5, smoothing_s=0.0, suppression_s=0.0, rearm_margin=0.0),
+        DecisionSettings(threshold=0.6, smoothing_s=0.5, suppression_s=0.3, rearm_margin=0.4),
+        DecisionSettings(threshold=0.5, smoothing_s=0.8, suppression_s=2.0),
+    ],
+)
+def test_the_fast_replay_makes_the_same_detections_as_hop_by_hop_updates(settings) -> None:
+    rng = np.random.default_rng(7)
+    labels = ("_silence_", "_unknown_", "yes", "no")
+    hops = 3000
+    # bursts of one label, then noise; the gate is closed in long and short runs
+    winners = np.repeat(rng.integers(0, 4, hops // 10), 10)
+    probs = rng.dirichlet(np.ones(4) * 0.3, hops).astype(np.float32)
+    probs[np.arange(hops), winners] += 1.5
+    probs /= probs.sum(axis=1, keepdims=True)
+    gate_open = np.repeat(rng.random(hops // 5) > 0.4, 5)
+    maker = DecisionMaker(labels, settings, HOP, keywords=("yes", "no"))
+    expected = []
+    for k in range(hops):
+        t = round((k + 1) * HOP, 3)
+        if not gate_open[k]:
+            maker.skip(t)
+        elif (det := maker.update(probs[k], t, wall_time=0.0)) is not None:
+            expected.append(det)
+    smoothed = smoothed_sequence(labels, settings, HOP, probs, gate_open)
+    times = np.round(np.arange(1, hops + 1) * HOP, 3)
+    assert decide_sequence(labels, settings, HOP, smoothed, times, ("yes", "no")) == expected
+    assert len(expected) > 10
 
 
 def test_vad_skips_decay_the_smoothed_posteriors() -> None:
