@@ -57,6 +57,7 @@ from kws_gui.core.dataset_index import (  # noqa: F401 (re-exported: trainer.dat
     scan_dataset,
     scan_datasets,
     speaker_of,
+    split_rule,
     which_set,
     without_unreadable,
 )

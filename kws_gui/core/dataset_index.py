@@ -35,7 +35,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,7 +208,7 @@ def _normalise_labels(labels: Sequence[str] | str) -> tuple[str, ...]:
     return out
 
 
-def _audio_files(folder: Path) -> list[Path]:
+def audio_files(folder: Path) -> list[Path]:
     """Audio files directly inside ``folder``, sorted; hidden files ignored."""
     try:
         entries = list(folder.iterdir())
@@ -248,6 +248,33 @@ def _check_percentages(validation_percent: float, testing_percent: float) -> Non
         )
 
 
+def split_rule(
+    root: Path, validation_percent: float = 10.0, testing_percent: float = 10.0
+) -> tuple[Callable[[str, Path], str], str]:
+    """``split_of(word, path)`` for a Speech Commands folder, and ``"lists"`` or ``"hash"``.
+
+    The folder's ``validation_list.txt`` / ``testing_list.txt`` decide when either exists
+    (a file on both lists counts as test data, kept out of model selection); otherwise
+    :func:`which_set` with the two percentages.
+    """
+    val_path, test_path = root / VALIDATION_LIST, root / TESTING_LIST
+    use_lists = val_path.is_file() or test_path.is_file()
+    val_list = _read_list(val_path) if val_path.is_file() else set()
+    test_list = _read_list(test_path) if test_path.is_file() else set()
+
+    def split_of(word: str, path: Path) -> str:
+        if not use_lists:
+            return which_set(path.name, validation_percent, testing_percent)
+        rel = f"{word}/{path.name}"
+        if rel in test_list:
+            return "test"
+        if rel in val_list:
+            return "validation"
+        return "train"
+
+    return split_of, "lists" if use_lists else "hash"
+
+
 def _scan_speech_commands(
     root: Path,
     words: list[str],
@@ -271,23 +298,10 @@ def _scan_speech_commands(
         raise DatasetError(
             f"no folder {missing[0]!r} in {root} (label folders found: {', '.join(found) or 'none'})"
         )
-    val_path, test_path = root / VALIDATION_LIST, root / TESTING_LIST
-    use_lists = val_path.is_file() or test_path.is_file()
-    val_list = _read_list(val_path) if val_path.is_file() else set()
-    test_list = _read_list(test_path) if test_path.is_file() else set()
-
-    def split_of(word: str, path: Path) -> str:
-        if not use_lists:
-            return which_set(path.name, validation_percent, testing_percent)
-        rel = f"{word}/{path.name}"
-        if rel in test_list:
-            return "test"
-        if rel in val_list:
-            return "validation"
-        return "train"
+    split_of, split_source = split_rule(root, validation_percent, testing_percent)
 
     def clips_of(folder: str) -> list[tuple[Path, str, str]]:
-        return [(p, folder, split_of(folder, p)) for p in _audio_files(root / folder)]
+        return [(p, folder, split_of(folder, p)) for p in audio_files(root / folder)]
 
     wanted = [clip for w in words if w not in missing for clip in clips_of(w)]
     others: list[tuple[Path, str, str]] = []
@@ -301,7 +315,7 @@ def _scan_speech_commands(
             ):
                 others.extend(clips_of(folder.name))
     silence = clips_of(SILENCE_LABEL) if want_silence and (root / SILENCE_LABEL).is_dir() else []
-    return wanted, others, silence, "lists" if use_lists else "hash"
+    return wanted, others, silence, split_source
 
 
 def _msc_label(name: str, words: Sequence[str]) -> str | None:
@@ -321,7 +335,7 @@ def _scan_msc(
         folder = root / folder_name
         if not folder.is_dir():
             continue
-        for path in _audio_files(folder):
+        for path in audio_files(folder):
             word = _msc_label(path.name, words)
             if word is not None:
                 wanted.append((path, word, split))
@@ -329,9 +343,9 @@ def _scan_msc(
                 others.append((path, path.name.split("_", 1)[0], split))
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
             if sub.name in words:
-                wanted.extend((p, sub.name, split) for p in _audio_files(sub))
+                wanted.extend((p, sub.name, split) for p in audio_files(sub))
             elif want_unknown and sub.name != BACKGROUND_NOISE_DIR and not sub.name.startswith((".", "_")):
-                others.extend((p, sub.name, split) for p in _audio_files(sub))
+                others.extend((p, sub.name, split) for p in audio_files(sub))
     return wanted, others
 
 
@@ -440,7 +454,7 @@ def _scan_folder(
             f"(folders found: {', '.join(found) or 'none'})"
         )
     noise_dir = root / BACKGROUND_NOISE_DIR
-    noise_files = _audio_files(noise_dir) if noise_dir.is_dir() else []
+    noise_files = audio_files(noise_dir) if noise_dir.is_dir() else []
     if not (wanted or others or silence or noise_files):
         raise DatasetError(
             f"{root} holds nothing for the labels {', '.join(labels)}: no label folders"

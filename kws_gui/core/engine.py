@@ -114,6 +114,7 @@ class EngineSnapshot:
     error: str | None = None
     model_rollbacks: int = 0
     rollback_reason: str | None = None
+    keywords: tuple[str, ...] = ()
 
 
 class StreamingEngine:
@@ -137,7 +138,7 @@ class StreamingEngine:
         self._progress = threading.Condition(threading.Lock())
         self._model = model
         self._good_model: KwsModel | None = None  # the last replaced model that had not failed
-        self._decision = DecisionMaker(model.labels, self._settings.decision)
+        self._decision = self._decision_maker(model, self._settings)
         self._pending_model: KwsModel | None = None
         self._pending_settings: EngineSettings | None = None
         self._pending_reset: int | None = None
@@ -309,6 +310,7 @@ class StreamingEngine:
             source_finished=bool(source is not None and source.finished),
             model_path=model.path,
             labels=tuple(model.labels),
+            keywords=tuple(model.keywords),
             runtime=model.runtime.name,
             settings=settings,
             dropped_hops=dropped,
@@ -316,6 +318,11 @@ class StreamingEngine:
             model_rollbacks=rollbacks,
             rollback_reason=why,
         )
+
+    @staticmethod
+    def _decision_maker(model: KwsModel, settings: EngineSettings) -> DecisionMaker:
+        """Decisions for ``model``: only its keyword labels fire."""
+        return DecisionMaker(model.labels, settings.decision, keywords=model.keywords)
 
     # ------------------------------------------------------------------ sources
     def _attach(self, source: AudioSource | None) -> None:
@@ -402,7 +409,7 @@ class StreamingEngine:
                 if reset is None:
                     self._next_boundary += self._settings.hop_samples - old_hop
             if model is not None or settings is not None or reset is not None:
-                self._decision = DecisionMaker(self._model.labels, self._settings.decision)
+                self._decision = self._decision_maker(self._model, self._settings)
             if reset is not None:
                 self._source_start = reset
                 self._next_boundary = reset + self._settings.hop_samples
@@ -428,7 +435,7 @@ class StreamingEngine:
             self._use_model(fallback)
             self._rollbacks += 1
             self._rollback_reason = f"{Path(model.path).name} failed while running ({error})"
-            self._decision = DecisionMaker(fallback.labels, self._settings.decision)
+            self._decision = self._decision_maker(fallback, self._settings)
         for stats in (self._preprocess, self._inference, self._total):
             stats.reset()
 

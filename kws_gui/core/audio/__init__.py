@@ -1,6 +1,6 @@
-"""Audio sources: a microphone (sounddevice) and a WAV file paced in real time, one interface.
+"""Audio sources: a microphone (sounddevice), a WAV file or samples paced in real time, one interface.
 
-A :class:`SourceSpec` says which one to use; :func:`open_source` opens it.
+A :class:`SourceSpec` says which of the microphone or a WAV file to use; :func:`open_source` opens it.
 """
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, SampleCallback
@@ -20,7 +20,7 @@ from kws_gui.core.audio.spec import (
     open_source,
     parse_device,
 )
-from kws_gui.core.audio.wav_source import WavFileSource
+from kws_gui.core.audio.wav_source import ArraySource, WavFileSource
 from kws_gui.core.audio_io import AudioFileError
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "WAV",
     "SAMPLE_RATE",
     "SOURCE_KINDS",
+    "ArraySource",
     "AudioFileError",
     "AudioSource",
     "AudioSourceError",
