@@ -49,7 +49,9 @@ class Augmenter:
     Recordings shorter than a clip are repeated to a clip's length when used.
     """
 
-    def __init__(self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = SAMPLE_RATE
+    ) -> None:
         self.config = config
         self.sample_rate = int(sample_rate)
         self.noise = [np.asarray(n, dtype=np.float32).reshape(-1) for n in noise]

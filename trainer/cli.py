@@ -43,6 +43,14 @@ _HYPERPARAMETERS: list[tuple[str, str, Callable[[str], Any], str]] = [
         lambda s: tuple(int(v) for v in s.lower().split("x")),
         "kernel of the first convolution, e.g. 10x4",
     ),
+    (
+        "--first-stride",
+        "first_stride",
+        lambda s: tuple(int(v) for v in s.lower().split("x")),
+        "ds-cnn: stride of the first convolution, e.g. 2x2",
+    ),
+    ("--ds-blocks", "ds_blocks", int, "ds-cnn: depthwise-separable blocks after the first block"),
+    ("--pool-blocks", "pool_blocks", int, "ds-cnn: leading blocks that end in 2x2 max-pooling"),
     ("--dropout", "dropout", float, "dropout rate after each block"),
     ("--initial-sparsity", "initial_sparsity", float, "sparsity when pruning starts"),
     ("--final-sparsity", "final_sparsity", float, "sparsity reached by pruning (Conv2D and Dense layers)"),
@@ -142,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", required=True, action="append", help=DATA_HELP)
     train.add_argument("--out", required=True, type=Path, help="output folder")
     _add_training_options(train)
+    train.add_argument(
+        "--tune-decision",
+        dest="tune_on",
+        metavar="DIR",
+        help="tune the recommended decision settings on streams of this folder's validation split",
+    )
     train.set_defaults(func=cmd_train)
 
     prune = sub.add_parser("prune", help="prune and fine-tune a model trained by kws-train (its .h5)")
@@ -436,7 +450,14 @@ def _train(
     session.cancel.install_signal_handlers()
     ctx = RunContext(session.reporter, session.cancel, session.started)
     result = run_training(
-        config, args.data, args.out, ctx, cache_dir=args.cache_dir, base_model=base_model, command=command
+        config,
+        args.data,
+        args.out,
+        ctx,
+        cache_dir=args.cache_dir,
+        base_model=base_model,
+        command=command,
+        tune_on=getattr(args, "tune_on", None),
     )
     session.reporter.emit("result", report=result)
     session.reporter.emit("done", ok=True, out=str(args.out), elapsed_s=session.elapsed())
@@ -463,6 +484,14 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
                 if figures.get(f"{split}_accuracy") is not None
             ]
             lines.append(f"    {name:32s} " + ("; ".join(cells) or "training only"))
+    for flavour, tuned in (result.get("decision_tuning") or {}).items():
+        v = tuned["validation"]
+        lines.append(
+            f"  {flavour:8s} decision {tuned['recommended']} on {tuned['source']} validation streams: "
+            f"hit rate {v['hit_rate']:.3f}, {v['false_per_word']:.3f} false per other word, "
+            f"{v['false_per_hour']:.1f} per hour of noise"
+            + ("" if tuned["meets_targets"] else " (false-alarm targets not met)")
+        )
     lines.append(
         f"  sparsity (prunable layers) {result['sparsity']['prunable']:.2%}; "
         f"data+features {result['timing']['data_and_features_s']:.1f} s, training {result['timing']['training_s']:.1f} s"

@@ -74,20 +74,34 @@ def _reference_body(layers: Any, x: Any, config: TrainConfig) -> Any:
 
 
 def _ds_cnn_body(layers: Any, x: Any, config: TrainConfig) -> Any:
-    """Conv2D block + 2 depthwise-separable blocks, each MaxPool, BN, ReLU, Dropout."""
+    """Conv2D block + ``ds_blocks`` depthwise-separable blocks (the seed: 2), each [MaxPool,] BN, ReLU, Dropout.
+
+    The first ``pool_blocks`` blocks end in 2x2 max-pooling (default: every block, as
+    the seed); ``first_stride`` strides the first convolution (2x2 as in Hello Edge's
+    DS-CNN: a quarter of its work, the costliest layer).
+    """
     # No biases before BatchNormalization: its beta absorbs them (max-pooling commutes
     # with adding a per-channel constant), and the file is smaller.
-    x = layers.Conv2D(config.filters, config.first_kernel, padding="same", use_bias=False, name="conv1")(x)
-    x = _block_tail(layers, x, config, 1)
-    for i in (2, 3):
+    pools = config.ds_blocks + 1 if config.pool_blocks is None else config.pool_blocks
+    x = layers.Conv2D(
+        config.filters,
+        config.first_kernel,
+        strides=tuple(config.first_stride),
+        padding="same",
+        use_bias=False,
+        name="conv1",
+    )(x)
+    x = _block_tail(layers, x, config, 1, pool=pools >= 1)
+    for i in range(2, config.ds_blocks + 2):
         x = layers.DepthwiseConv2D((3, 3), padding="same", use_bias=False, name=f"depthwise{i}")(x)
         x = layers.Conv2D(config.filters, (1, 1), use_bias=False, name=f"pointwise{i}")(x)
-        x = _block_tail(layers, x, config, i)
+        x = _block_tail(layers, x, config, i, pool=pools >= i)
     return x
 
 
-def _block_tail(layers: Any, x: Any, config: TrainConfig, i: int) -> Any:
-    x = layers.MaxPooling2D((2, 2), name=f"pool{i}")(x)
+def _block_tail(layers: Any, x: Any, config: TrainConfig, i: int, pool: bool = True) -> Any:
+    if pool:
+        x = layers.MaxPooling2D((2, 2), name=f"pool{i}")(x)
     x = layers.BatchNormalization(name=f"bn{i}")(x)
     x = layers.ReLU(name=f"relu{i}")(x)
     if config.dropout:

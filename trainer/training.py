@@ -225,10 +225,15 @@ def run_training(
     cache_dir: str | Path | None = None,
     base_model: str | Path | None = None,
     command: str = "train",
+    tune_on: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train (or, with ``base_model``, prune and fine-tune), export, evaluate, write files.
 
-    ``data_dir`` is one data folder or several (see :func:`load_data`). Returns the
+    ``data_dir`` is one data folder or several (see :func:`load_data`). With
+    ``tune_on`` (a Speech Commands-layout folder, normally the real-speech one) the
+    decision settings are tuned on long streams of its *validation* split
+    (:mod:`trainer.stream_eval`) and stored in each model file as its recommended
+    defaults. Returns the
     report (also written to ``{out}/{name}.report.json``). Raises
     :class:`trainer.progress.Cancelled` when cancelled (nothing written),
     :class:`trainer.data.DatasetError` for unusable data.
@@ -279,10 +284,19 @@ def run_training(
     files: dict[str, bytes] = {}
     model_reports: dict[str, Any] = {}
     runtimes: list[KwsModel] = []
+    tuning: dict[str, Any] = {}
     for flavour, raw in (("float32", float_bytes), ("int8", int8_bytes)):
         probe = KwsModel(export.with_metadata(raw, _metadata(config, flavour, sparsity, None, "", created)))
         scores = {split: evaluate_split(probe, getattr(data, split)) for split in ("validation", "test")}
-        meta = _metadata(config, flavour, sparsity, scores["test"]["accuracy"], train_fp, created, data)
+        decision = None
+        if tune_on is not None:
+            ctx.stage("evaluate", f"tuning the {flavour} model's decision settings on validation streams")
+            tuning[flavour] = tune_decision_settings(probe, tune_on, tuning.get("_streams"))
+            tuning["_streams"] = tuning[flavour].pop("streams")
+            decision = tuning[flavour]["recommended"]
+        meta = _metadata(
+            config, flavour, sparsity, scores["test"]["accuracy"], train_fp, created, data, decision
+        )
         files[flavour] = export.with_metadata(raw, meta)
         runtimes.append(KwsModel(files[flavour]))
         model_reports[flavour] = {
@@ -335,6 +349,7 @@ def run_training(
             "sources": data.sources_block(),
         },
         "augmentation": config.augmentation_summary(),
+        "decision_tuning": {k: v for k, v in tuning.items() if not k.startswith("_")} or None,
         "models": model_reports,
         "keras": {
             "test_accuracy": keras_test_accuracy,
@@ -391,10 +406,15 @@ def _metadata(
     dataset_fp: str,
     created: str,
     data: LoadedData | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from kws_gui.core.decision import default_keywords
+
     return export.model_metadata(
         config.labels,
         config.frontend.to_dict(),
+        keywords=default_keywords(config.labels),
+        decision=decision,
         model=report.model_block(config.architecture, flavour, sparsity),
         training=report.training_block(
             data.dataset_name if data is not None else "",
@@ -405,6 +425,30 @@ def _metadata(
             config.preset,
         ),
     )
+
+
+def tune_decision_settings(model: KwsModel, root: str | Path, streams: Any = None) -> dict[str, Any]:
+    """Decision settings for ``model`` tuned on the validation streams of ``root``.
+
+    Returns ``recommended`` (for the metadata), ``meets_targets``, ``source``, the
+    validation figures of the chosen setting (``validation``) and ``streams`` (built
+    once, reusable for the next flavour).
+    """
+    from trainer.stream_eval import build_streams, compute_posteriors, tune_decision
+
+    if streams is None:
+        streams = build_streams(root, "validation", model.keywords)
+    result = tune_decision(compute_posteriors(model, streams))
+    best = result.rows[0]
+    figures = ("hit_rate", "wrong_label", "missed", "double_detections", "false_per_word", "false_per_hour")
+    return {
+        "source": Path(root).name,
+        "split": "validation",
+        "recommended": result.recommended,
+        "meets_targets": result.meets_targets,
+        "validation": {k: best.get(k) for k in figures},
+        "streams": streams,
+    }
 
 
 def _check_base_model(model: Any, config: TrainConfig) -> None:

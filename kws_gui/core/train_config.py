@@ -117,6 +117,9 @@ class TrainConfig:
     final_learning_rate: float | None = 0.001  # None: constant learning rate
     filters: int = 32
     first_kernel: tuple[int, int] = (10, 4)
+    first_stride: tuple[int, int] = (1, 1)  # ds-cnn: stride of the first convolution (time, feature)
+    ds_blocks: int = 2  # ds-cnn: depthwise-separable blocks after the first convolution block
+    pool_blocks: int | None = None  # ds-cnn: leading blocks that end in 2x2 max-pooling (None: all)
     dropout: float = 0.1
     prune: bool = True
     initial_sparsity: float = 0.10
@@ -152,6 +155,15 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "filters"):
             if int(getattr(self, name)) < 1:
                 fail(name, f"must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.ds_blocks <= 8:
+            fail("ds_blocks", f"must be in [0, 8], got {self.ds_blocks}")
+        if self.pool_blocks is not None and not 0 <= self.pool_blocks <= self.ds_blocks + 1:
+            fail(
+                "pool_blocks",
+                f"must be in [0, {self.ds_blocks + 1}] (blocks in the model), got {self.pool_blocks}",
+            )
+        if len(self.first_stride) != 2 or not all(1 <= int(v) <= 4 for v in self.first_stride):
+            fail("first_stride", f"must be two strides in [1, 4], e.g. 2x2, got {self.first_stride}")
         if not self.learning_rate > 0 or (
             self.final_learning_rate is not None and not self.final_learning_rate > 0
         ):
@@ -246,6 +258,7 @@ class TrainConfig:
         data["frontend"] = self.frontend.to_dict()
         data["labels"] = list(self.labels)
         data["first_kernel"] = list(self.first_kernel)
+        data["first_stride"] = list(self.first_stride)
         for name in ("noise_snr_db", "gain_db"):
             if data[name] is not None:
                 data[name] = list(data[name])
@@ -264,6 +277,7 @@ class TrainConfig:
             if values.get("unknown_percent") == "inf":
                 values["unknown_percent"] = math.inf
             values["first_kernel"] = tuple(values.get("first_kernel", (10, 4)))
+            values["first_stride"] = tuple(values.get("first_stride", (1, 1)))
             for name in ("noise_snr_db", "gain_db"):
                 if values.get(name) is not None:
                     values[name] = tuple(values[name])

@@ -75,7 +75,9 @@ def train_trial(
 
     args = parse_train_args(train_argv(options, data_dirs, out))
     config = train_config(args)
-    return run_training(config, args.data, args.out, RunContext(reporter), cache_dir=cache_dir)
+    return run_training(
+        config, args.data, args.out, RunContext(reporter), cache_dir=cache_dir, tune_on=args.tune_on
+    )
 
 
 class _TrialReporter(Reporter):
