@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from kws_gui.core.frontend import limit_blas_threads
 from trainer.progress import Cancelled, CancelToken, Reporter, make_reporter, to_json
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -543,6 +544,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
                 _print_json(session, result)
             else:
                 print(result["table"])
+                print(f"\nPer hop of {result['hop_s']:g} s (only the new frames, as the live engine):")
+                print(result["streaming_table"])
         return EXIT_OK
 
     return _run(args, body)
@@ -661,6 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point of kws-train."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    limit_blas_threads()
     return int(args.func(args))
 
 

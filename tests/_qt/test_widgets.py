@@ -117,7 +117,18 @@ def test_latency_panel_formats(qtbot) -> None:
     assert panel.value("inference", "last") == "250"
     assert panel.value("inference", "median") == "1,234"
     assert panel.value("inference", "p95") == "250 ms"
+    assert panel.value("inference", "window") == "1,234"  # the same cost per hop and per window
     assert format_us(5.0, 0) == "-"
+    hop = LatencyStats(last_us=31.0, median_us=30.2, p95_us=45.0, count=90)
+    panel.set_stats("preprocess", hop, LatencyStats(last_us=80.0, median_us=79.6, p95_us=95.0, count=10))
+    assert [panel.value("preprocess", c) for c in ("last", "median", "p95", "window")] == [
+        "31",
+        "30",
+        "45",
+        "80",
+    ]
+    panel.set_stats("total", hop, LatencyStats())
+    assert panel.value("total", "window") == "-"  # no whole window measured yet
 
 
 def test_feature_image_shows_the_matrix(qtbot) -> None:
