@@ -78,8 +78,9 @@ class InferenceRecord:
     """One hop: what the model said (zeros when the VAD gate skipped it) and what it cost.
 
     ``whole_window`` is True when this hop computed the features of the whole window
-    (the first hop of a stream or model, after silence, and every
-    :data:`WHOLE_WINDOW_EVERY`-th hop), False when it computed only the new frames.
+    (the first hop of a stream, after a window's length of silence or a model with
+    another frontend, and every :data:`WHOLE_WINDOW_EVERY`-th hop), False when it
+    computed only the new frames.
     """
 
     time_s: float
