@@ -160,7 +160,8 @@ def test_benchmark_json(trained) -> None:
     assert result["hop_samples"] == 1600 and "| ds_cnn_int8.tflite |" in result["streaming_table"]
     for row in rows.values():
         hop = row["streaming"]
-        assert hop["frames_per_hop"] == 6.25 and 0 < hop["preprocess"]["median_us"] <= hop["preprocess"]["p95_us"]
+        assert hop["frames_per_hop"] == pytest.approx(6.25, abs=0.2)  # 6, 6, 6, 7 frames of 256 samples
+        assert 0 < hop["preprocess"]["median_us"] <= hop["preprocess"]["p95_us"]
         assert hop["saving_vs_window"] is not None
 
 
