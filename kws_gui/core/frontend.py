@@ -341,6 +341,8 @@ def rfft(frames: np.ndarray, n: int) -> np.ndarray:
     ``scipy.fft`` keeps single precision (NumPy < 2 computes in complex128) and is
     faster than ``numpy.fft`` on stacks of frames.
     """
+    if frames.shape[-1] == n:  # no padding: the shorter call is ~1 µs cheaper
+        return scipy.fft.rfft(frames, axis=-1)
     return scipy.fft.rfft(frames, n=n, axis=-1)
 
 
@@ -364,6 +366,11 @@ class Frontend:
     @cached_property
     def window(self) -> np.ndarray:
         return periodic_hann(self.config.frame_length)
+
+    @cached_property
+    def fft_size(self) -> int:
+        """``config.fft_size``, looked up once (frame_features runs every hop)."""
+        return self.config.fft_size
 
     @cached_property
     def mel_matrix(self) -> np.ndarray:
@@ -411,7 +418,7 @@ class Frontend:
         Window, FFT, magnitude of the mel band, mel weights, ``log(mel + 1e-6)``, DCT.
         """
         lo, hi = self.mel_band
-        spectrum = rfft(frames * self.window, self.config.fft_size)
+        spectrum = rfft(frames * self.window, self.fft_size)
         magnitude = np.abs(spectrum[..., lo:hi])
         shape = magnitude.shape[:-1]
         # One 2-D product: NumPy runs a stacked (3-D) matmul as one small GEMM per clip.
