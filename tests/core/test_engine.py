@@ -160,7 +160,7 @@ def test_inference_error_is_reported_and_the_engine_keeps_running(engine_factory
 def test_a_model_failing_while_running_is_rolled_back_to_the_previous_one(engine_factory, write_wav) -> None:
     # Row 3 of issue 8: the app kept a model that failed at every hop instead of the good one.
     class Broken(StubModel):
-        def predict_window(self, window):
+        def predict_features(self, features):
             raise MemoryError("Unable to allocate 61.0 GiB")
 
     good = StubModel(KEYWORD, path="/models/good.tflite")
@@ -179,9 +179,8 @@ def test_a_model_failing_while_running_is_rolled_back_to_the_previous_one(engine
 
 def test_non_finite_scores_are_an_error_not_silent_nan(engine_factory, write_wav) -> None:
     class NaNModel(StubModel):
-        def predict_window(self, window):
-            features, probs, pre, inf = super().predict_window(window)
-            return features, np.full_like(probs, np.nan), pre, inf
+        def predict_features(self, features):
+            return np.full_like(super().predict_features(features), np.nan)
 
     engine = engine_factory(model=NaNModel(KEYWORD))
     run_wav(engine, bursts_wav(write_wav))
