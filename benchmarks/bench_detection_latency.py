@@ -185,13 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         "--words", type=int, default=10, help="clean TTS test clips per label (+2 real-voice clips)"
     )
     p.add_argument("--realtime", action="store_true", help="pace the stream and measure wall-clock latency")
-    p.add_argument("--hop", type=float, default=EngineSettings().hop_s)
+    p.add_argument("--hop", type=float, default=DecisionSettings().hop_s)
     p.add_argument("--smoothing", type=float, default=DecisionSettings().smoothing_s)
     p.add_argument("--threshold", type=float, default=DecisionSettings().threshold)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     settings = EngineSettings(
-        hop_s=args.hop, decision=DecisionSettings(threshold=args.threshold, smoothing_s=args.smoothing)
+        decision=DecisionSettings(hop_s=args.hop, threshold=args.threshold, smoothing_s=args.smoothing)
     )
     result = run(args.model, args.words, args.realtime, settings)
     if args.json:

@@ -40,7 +40,7 @@ def cpu_seconds() -> float:
 def run(model_path: Path, seconds: float, hop_s: float, warmup_s: float = 1.0) -> dict:
     """Stream for ``warmup_s + seconds`` and measure CPU over the last ``seconds``."""
     model = KwsModel.load(model_path)
-    settings = EngineSettings(hop_s=hop_s, decision=DecisionSettings(vad_enabled=False))
+    settings = EngineSettings(decision=DecisionSettings(hop_s=hop_s, vad_enabled=False))
     engine = StreamingEngine(model, settings)
     engine.start()
     engine.set_source(WavFileSource(shared_data_dir() / CLIP, loop=True, realtime=True, tail_silence_s=0.5))

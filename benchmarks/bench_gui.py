@@ -92,7 +92,9 @@ def run(args: argparse.Namespace) -> dict:
 
     from kws_gui._qt.controller import AppController
     from kws_gui._qt.main_window import MainWindow
-    from kws_gui._qt.settings import AppSettings, DecisionValues, SourceSpec
+    from kws_gui._qt.settings import AppSettings
+    from kws_gui.core.audio import SourceSpec
+    from kws_gui.core.decision import DecisionSettings
     from kws_gui.paths import DEFAULT_MODEL, MODELS_DIR, shared_data_dir
 
     clip = Path(args.wav) if args.wav else shared_data_dir() / YES_CLIP
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> dict:
 
         app = QApplication.instance() or QApplication([sys.argv[0]])
         settings = AppSettings(tmp / "settings.ini")
-        settings.decision = DecisionValues(hop_s=args.hop)
+        settings.decision = DecisionSettings(hop_s=args.hop)
         controller = AppController(settings)
         window = MainWindow(controller)
         window.resize(800, 480)

@@ -13,8 +13,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kws_gui.paths import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from kws_gui.core.audio import SourceSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,20 +47,21 @@ def initial_model(arg: str | None, remembered: str) -> str:
     return str(DEFAULT_MODEL)
 
 
-def initial_source(args: argparse.Namespace, remembered, microphone_ok: bool):
-    """The source to start with (a SourceSpec), or None when there is nothing usable."""
-    from kws_gui._qt.settings import SourceSpec
+def initial_source(
+    args: argparse.Namespace, remembered: SourceSpec, microphone_ok: bool
+) -> SourceSpec | None:
+    """The source to start with, or None when there is nothing usable."""
+    from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec, parse_device
 
     if args.wav:
-        return SourceSpec(kind="wav", wav_path=args.wav, loop=args.loop)
+        return SourceSpec(kind=WAV, wav_path=args.wav, loop=args.loop)
     if args.device is not None:
-        device = int(args.device) if str(args.device).isdigit() else args.device
-        return SourceSpec(kind="microphone", device=device)
-    if remembered.kind == "wav" and remembered.wav_path and Path(remembered.wav_path).is_file():
+        return SourceSpec(kind=MICROPHONE, device=parse_device(args.device))
+    if remembered.kind == WAV and remembered.wav_path and Path(remembered.wav_path).is_file():
         return remembered
     if microphone_ok:
         return SourceSpec(
-            kind="microphone", device=remembered.device if remembered.kind == "microphone" else None
+            kind=MICROPHONE, device=remembered.device if remembered.kind == MICROPHONE else None
         )
     return None
 
@@ -102,6 +107,7 @@ def create_window(args: argparse.Namespace, training: bool = True):
     from kws_gui._qt.controller import AppController
     from kws_gui._qt.main_window import MainWindow
     from kws_gui._qt.settings import AppSettings
+    from kws_gui._qt.widgets.notice_bar import NoticeTopic
 
     settings = AppSettings(args.settings)
     controller = AppController(settings)
@@ -115,6 +121,7 @@ def create_window(args: argparse.Namespace, training: bool = True):
     if spec is None:
         window.notice.show_message(
             f"{status.message} You can still play a WAV file: Source & settings tab, or drop one here.",
+            NoticeTopic.SOURCE,
             error=False,
         )
     else:

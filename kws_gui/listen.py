@@ -3,6 +3,11 @@
     kws-listen [--model M] [--device D | --wav FILE] [--json] [--threshold T] [--hop S]
                [--smoothing S] [--suppression S] [--no-vad] [--loop] [--fast] [--list-devices]
 
+Decision settings: an option given on the command line wins; otherwise the
+model's recommended value (its metadata ``decision``), otherwise the built-in
+default. Which value came from where is printed to stderr at the start and is in
+the final statistics (``"decision"``).
+
 Detections go to stdout, one line each (with ``--json`` one JSON object per line:
 ``{"event": "detection", "label", "score", "time_s", "wall_time"}``); latency
 statistics are printed at the end (``"event": "stats"``). Progress and problems
@@ -16,6 +21,7 @@ Exit codes: 0 done, 1 no microphone / device error, 2 bad arguments, model or WA
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import signal
@@ -26,15 +32,17 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kws_gui.core.audio import (
+    MICROPHONE,
+    WAV,
     AudioFileError,
-    AudioSource,
     AudioSourceError,
-    MicrophoneSource,
-    WavFileSource,
+    SourceSpec,
     list_input_devices,
+    open_source,
+    parse_device,
     portaudio_status,
 )
-from kws_gui.core.decision import DecisionSettings, Detection
+from kws_gui.core.decision import DecisionSettings, Detection, with_recommended
 from kws_gui.core.engine import EngineSettings, EngineSnapshot, StreamingEngine
 from kws_gui.core.model_file import KwsModel, ModelFileError
 from kws_gui.paths import DEFAULT_MODEL
@@ -43,6 +51,14 @@ from kws_gui.paths import DEFAULT_MODEL
 REOPEN_INTERVAL_S = 2.0
 #: How long to wait for the first samples before saying "listening" anyway.
 FIRST_AUDIO_TIMEOUT_S = 5.0
+#: Command-line option (argparse dest) -> DecisionSettings field; None = not given.
+DECISION_OPTIONS = {
+    "threshold": "threshold",
+    "smoothing": "smoothing_s",
+    "suppression": "suppression_s",
+    "vad_dbfs": "vad_threshold_dbfs",
+    "hop": "hop_s",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,15 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--wav", help="audio file to play through the engine instead of a microphone")
     p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument("--threshold", type=float, default=defaults.threshold, help="smoothed score to detect")
-    p.add_argument("--hop", type=float, default=EngineSettings().hop_s, help="seconds between inferences")
+    model_or = "default: the model's recommendation, else"
     p.add_argument(
-        "--smoothing", type=float, default=defaults.smoothing_s, help="posterior smoothing window, s"
+        "--threshold", type=float, help=f"smoothed score to detect ({model_or} {defaults.threshold})"
     )
-    p.add_argument("--suppression", type=float, default=defaults.suppression_s, help="refractory time, s")
+    p.add_argument("--hop", type=float, help=f"seconds between inferences ({model_or} {defaults.hop_s})")
+    p.add_argument(
+        "--smoothing", type=float, help=f"posterior smoothing window, s ({model_or} {defaults.smoothing_s})"
+    )
+    p.add_argument(
+        "--suppression", type=float, help=f"refractory time, s ({model_or} {defaults.suppression_s})"
+    )
     p.add_argument("--no-vad", action="store_true", help="run inference on silence too")
     p.add_argument(
-        "--vad-dbfs", type=float, default=defaults.vad_threshold_dbfs, help="energy gate threshold, dBFS"
+        "--vad-dbfs",
+        type=float,
+        help=f"energy gate threshold, dBFS ({model_or} {defaults.vad_threshold_dbfs})",
     )
     p.add_argument("--loop", action="store_true", help="repeat the WAV until Ctrl-C")
     p.add_argument("--fast", action="store_true", help="do not pace the WAV in real time (scripts)")
@@ -77,9 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 class _Printer:
     """Writes detections and statistics as text or JSON lines (thread-safe)."""
 
-    def __init__(self, as_json: bool, out: TextIO) -> None:
+    def __init__(self, as_json: bool, out: TextIO, decision: DecisionSettings) -> None:
         self.as_json = as_json
         self.out = out
+        self.decision = decision
         self.count = 0
         self._lock = threading.Lock()
 
@@ -102,6 +126,7 @@ class _Printer:
             "overflows": snap.overflows,
             "stream_s": round(snap.time_s, 3),
             "runtime": snap.runtime,
+            "decision": dataclasses.asdict(self.decision),
         }
         # per hop: only the frames the hop completed; window_*: hops that computed the whole window
         for name, st in (
@@ -149,21 +174,40 @@ def _list_devices(as_json: bool) -> int:
     return 0
 
 
-def _parse_device(value: str | None) -> int | str | None:
-    if value is None:
-        return None
-    return int(value) if value.strip().isdigit() else value
+def _settings(args: argparse.Namespace, recommended: dict) -> tuple[EngineSettings, dict[str, str]]:
+    """Engine settings from the options, the model's recommendations and the defaults.
+
+    Returns the settings and, for every decision field, where its value came from
+    (``"option"``, ``"model"`` or ``"default"``).
+    """
+    given = {
+        field: getattr(args, option)
+        for option, field in DECISION_OPTIONS.items()
+        if getattr(args, option) is not None
+    }
+    if args.no_vad:
+        given["vad_enabled"] = False
+    decision = dataclasses.replace(with_recommended(DecisionSettings(), recommended, keep=given), **given)
+    origin = {
+        f.name: "option" if f.name in given else "model" if f.name in recommended else "default"
+        for f in dataclasses.fields(DecisionSettings)
+    }
+    return EngineSettings(decision=decision), origin
 
 
-def _settings(args: argparse.Namespace) -> EngineSettings:
-    decision = DecisionSettings(
-        threshold=args.threshold,
-        smoothing_s=args.smoothing,
-        suppression_s=args.suppression,
-        vad_enabled=not args.no_vad,
-        vad_threshold_dbfs=args.vad_dbfs,
-    )
-    return EngineSettings(hop_s=args.hop, decision=decision)
+def describe_decision(settings: DecisionSettings, origin: dict[str, str]) -> str:
+    """One line: each decision setting with where it came from."""
+    parts = [
+        f"threshold {settings.threshold:.2f}",
+        f"smoothing {settings.smoothing_s:.2f} s",
+        f"suppression {settings.suppression_s:.2f} s",
+        f"re-arm margin {settings.rearm_margin:.2f}",
+        f"energy gate {settings.vad_threshold_dbfs:.0f} dBFS" if settings.vad_enabled else "energy gate off",
+        f"hop {settings.hop_s:g} s",
+    ]
+    gate = "vad_threshold_dbfs" if settings.vad_enabled else "vad_enabled"
+    fields = ["threshold", "smoothing_s", "suppression_s", "rearm_margin", gate, "hop_s"]
+    return ", ".join(f"{text} ({origin[name]})" for text, name in zip(parts, fields, strict=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,40 +215,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_devices:
         return _list_devices(args.json)
-    try:
-        settings = _settings(args)
-        if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
-            raise ValueError(f"--duration must be a positive number of seconds, got {args.duration:g}")
-    except ValueError as exc:
-        _err(f"bad setting: {exc}")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        _err(f"bad setting: --duration must be a positive number of seconds, got {args.duration:g}")
         return 2
     try:
         model = KwsModel.load(args.model)
     except ModelFileError as exc:
         _err(f"cannot use model {args.model}: {exc}")
         return 2
+    try:
+        settings, origin = _settings(args, model.recommended_decision)
+    except ValueError as exc:
+        _err(f"bad setting: {exc}")
+        return 2
 
-    source: AudioSource
-    device = _parse_device(args.device)
     if args.wav:
-        try:
-            source = WavFileSource(
-                args.wav,
-                loop=args.loop,
-                realtime=not args.fast,
-                tail_silence_s=model.frontend_config.clip_duration_s,
-            )
-        except (AudioFileError, ValueError) as exc:
-            _err(str(exc))
-            return 2
+        spec = SourceSpec(kind=WAV, wav_path=args.wav, loop=args.loop)
     else:
-        status = portaudio_status()
-        if not status.available:
-            _err(status.message + " (or use --wav FILE)")
-            return 1
-        source = MicrophoneSource(device)
+        spec = SourceSpec(kind=MICROPHONE, device=parse_device(args.device))
+    try:
+        source = open_source(
+            spec, realtime=not args.fast, tail_silence_s=model.frontend_config.clip_duration_s
+        )
+    except (AudioFileError, ValueError) as exc:
+        _err(str(exc))
+        return 2
+    except AudioSourceError as exc:
+        _err(f"{exc} (or use --wav FILE)")
+        return 1
 
-    printer = _Printer(args.json, sys.stdout)
+    printer = _Printer(args.json, sys.stdout, settings.decision)
     engine = StreamingEngine(model, settings)
     engine.add_detection_listener(printer.detection)
     stop = threading.Event()
@@ -229,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"listening: {source.name}; model {model.path} ({', '.join(model.labels)}; {model.runtime.name}). "
             + ("Ctrl-C to stop." if not args.wav or args.loop else "")
         )
-        _wait(engine, source, device, args.duration, stop)
+        keywords = ", ".join(model.keywords)
+        _err(f"keywords: {keywords}; decisions: {describe_decision(settings.decision, origin)}")
+        _wait(engine, spec, args.duration, stop)
     finally:
         engine.stop()
         for s, handler in previous.items():
@@ -242,13 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _wait(
-    engine: StreamingEngine,
-    source: AudioSource,
-    device: int | str | None,
-    duration: float | None,
-    stop: threading.Event,
-) -> None:
+def _wait(engine: StreamingEngine, spec: SourceSpec, duration: float | None, stop: threading.Event) -> None:
     """Until Ctrl-C, the end of the WAV, ``duration`` or a model error; reopens a lost microphone."""
     t_end = None if duration is None else time.monotonic() + duration
     reported: str | None = None
@@ -260,7 +296,7 @@ def _wait(
             return
         current = engine.source
         error = current.error if current is not None else None
-        if error and isinstance(current, MicrophoneSource) and time.monotonic() >= next_reopen:
+        if error and spec.kind == MICROPHONE and time.monotonic() >= next_reopen:
             if error != reported:
                 _err(f"{error}; trying to reopen every {REOPEN_INTERVAL_S:.0f} s")
                 reported = error
@@ -268,12 +304,12 @@ def _wait(
             try:
                 engine.set_source(None)  # close the lost stream, so PortAudio can re-scan
                 list_input_devices(refresh=True)
-                engine.set_source(MicrophoneSource(device))
+                engine.set_source(open_source(spec))
                 _err(f"reopened: {engine.source.name if engine.source else '?'}")
                 reported = None
             except AudioSourceError:
                 pass
-        elif error and not isinstance(current, MicrophoneSource):
+        elif error and spec.kind != MICROPHONE:
             _err(error)
             return
 

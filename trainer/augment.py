@@ -27,64 +27,18 @@ caller passes the ``np.random.Generator`` so runs are reproducible.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 
+from kws_gui.core.audio_io import SAMPLE_RATE
+from kws_gui.core.train_config import (  # noqa: F401 (re-exported: trainer.augment's API)
+    MAX_RT60_S,
+    AugmentConfig,
+    SpecAugmentConfig,
+)
+
 CHUNK_ROWS = 256  # bounds the zero-padded copy made for shifting
-MAX_RT60_S = 1.0
 #: A clip quieter than this RMS has no signal to set a signal-to-noise ratio against.
 MIN_SIGNAL_RMS = 1e-4
-
-
-@dataclass
-class AugmentConfig:
-    """Augmentation settings; the defaults are the Speech Commands recipe's (shift + noise)."""
-
-    time_shift_s: float = 0.1
-    background_frequency: float = 0.8
-    background_volume: float = 0.1
-    noise_snr_db: tuple[float, float] | None = None
-    gain_db: tuple[float, float] | None = None
-    speed: float = 0.0
-    reverb_probability: float = 0.0
-    reverb_rt60_s: tuple[float, float] = (0.1, 0.5)
-
-    def __post_init__(self) -> None:
-        checks = {
-            "time_shift_s": (self.time_shift_s, 0.0, math.inf),
-            "background_frequency": (self.background_frequency, 0.0, 1.0),
-            "background_volume": (self.background_volume, 0.0, math.inf),
-            "speed": (self.speed, 0.0, 0.49),
-            "reverb_probability": (self.reverb_probability, 0.0, 1.0),
-        }
-        for name, (value, low, high) in checks.items():
-            _check_number(name, value, low, high)
-        for name, pair, low, high in (
-            ("noise_snr_db", self.noise_snr_db, -30.0, 100.0),
-            ("gain_db", self.gain_db, -60.0, 60.0),
-            ("reverb_rt60_s", self.reverb_rt60_s, 0.01, MAX_RT60_S),
-        ):
-            if pair is None:
-                continue
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(f"{name} must be a (low, high) pair, got {pair!r}")
-            for value in pair:
-                _check_number(name, value, low, high)
-            if pair[0] > pair[1]:
-                raise ValueError(f"{name}: low {pair[0]} is above high {pair[1]}")
-
-
-def _check_number(name: str, value: object, low: float, high: float) -> None:
-    if (
-        not isinstance(value, (int, float))
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or not low <= value <= high
-    ):
-        bound = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
 
 
 class Augmenter:
@@ -95,7 +49,7 @@ class Augmenter:
     Recordings shorter than a clip are repeated to a clip's length when used.
     """
 
-    def __init__(self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = 16000) -> None:
+    def __init__(self, config: AugmentConfig, noise: list[np.ndarray], sample_rate: int = SAMPLE_RATE) -> None:
         self.config = config
         self.sample_rate = int(sample_rate)
         self.noise = [np.asarray(n, dtype=np.float32).reshape(-1) for n in noise]
@@ -218,21 +172,6 @@ def speed_perturb(audio: np.ndarray, rng: np.random.Generator, amount: float) ->
         source = centre + (t - centre) * factor
         out[i] = np.interp(source, t, audio[i], left=0.0, right=0.0)
     return out
-
-
-@dataclass(frozen=True)
-class SpecAugmentConfig:
-    """SpecAugment-style masks: ``masks`` time and ``masks`` frequency bands per clip (0: off)."""
-
-    masks: int = 0
-    time_width: int = 6
-    freq_width: int = 2
-
-    def __post_init__(self) -> None:
-        for name in ("masks", "time_width", "freq_width"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-                raise ValueError(f"{name} must be an integer in [0, 100], got {value!r}")
 
 
 def spec_augment(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kws_gui.core.frontend import limit_blas_threads
+from kws_gui.core.train_config import PRESETS
 from trainer.progress import Cancelled, CancelToken, Reporter, make_reporter, to_json
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train a model from a preset and export it")
-    train.add_argument("--preset", default="ds-cnn", help="reference or ds-cnn (default: ds-cnn)")
+    train.add_argument("--preset", default="ds-cnn", help=f"{' or '.join(PRESETS)} (default: ds-cnn)")
     train.add_argument("--data", required=True, action="append", help=DATA_HELP)
     train.add_argument("--out", required=True, type=Path, help="output folder")
     _add_training_options(train)
@@ -192,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("model", type=Path, help="the .tflite to annotate")
     annotate.add_argument("--labels", required=True, help="comma-separated labels in output order")
     group = annotate.add_mutually_exclusive_group(required=True)
-    group.add_argument("--preset", help="frontend of a preset: reference or ds-cnn")
+    group.add_argument("--preset", help=f"frontend of a preset: {' or '.join(PRESETS)}")
     group.add_argument("--frontend-json", type=Path, help="JSON file with a frontend config")
     annotate.add_argument("--out", required=True, type=Path, help="annotated model file to write")
     annotate.set_defaults(func=cmd_annotate)
@@ -580,17 +581,15 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     """kws-train annotate MODEL --labels ... --preset|--frontend-json --out OUT."""
     from kws_gui.core.atomic_file import atomic_write
     from kws_gui.core.bounded_json import loads_bounded
-    from kws_gui.core.frontend import PRESETS, FrontendConfig
+    from kws_gui.core.frontend import FrontendConfig
     from kws_gui.core.model_file import KwsModel, ModelFileError
     from trainer.export import model_metadata, with_metadata
-    from trainer.models import ConfigError
+    from trainer.models import ConfigError, preset
 
     def body(session: _Session) -> int:
         labels = [x.strip() for x in args.labels.split(",") if x.strip()]
         if args.preset:
-            if args.preset not in PRESETS:
-                raise ConfigError(f"--preset: unknown preset {args.preset!r} (known: {', '.join(PRESETS)})")
-            frontend = PRESETS[args.preset]
+            frontend = preset(args.preset).frontend
         else:
             try:
                 text = args.frontend_json.read_text(encoding="utf-8")

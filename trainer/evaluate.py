@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.decision import default_keywords
 from kws_gui.core.model_file import KwsModel
 
 SPLIT_CHOICES = ("train", "validation", "test", "all")
@@ -37,9 +38,7 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_labels: int) ->
 def keyword_labels(model: KwsModel) -> tuple[str, ...]:
     """The labels that fire detections: the metadata's ``keywords``, else those not starting with ``_``."""
     keywords = getattr(model, "keywords", None)
-    if keywords:
-        return tuple(keywords)
-    return tuple(label for label in model.labels if not label.startswith("_"))
+    return tuple(keywords) if keywords else default_keywords(model.labels)
 
 
 def score(model: KwsModel, features: np.ndarray, labels: np.ndarray) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from kws_gui.core.atomic_file import atomic_group, remove_stray_temporaries
+from kws_gui.core.decision import decision_fields
 from kws_gui.core.model_file import METADATA_SCHEMA
 from kws_gui.core.tflite_metadata import write_metadata
 from trainer.tf_setup import import_tf
@@ -97,9 +98,29 @@ def model_metadata(
     frontend: dict[str, Any],
     model: dict[str, Any] | None = None,
     training: dict[str, Any] | None = None,
+    keywords: list[str] | tuple[str, ...] | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The metadata JSON of DEVELOPERS.md (``labels`` and ``frontend`` are required)."""
+    """The metadata JSON of DEVELOPERS.md (``labels`` and ``frontend`` are required).
+
+    ``keywords``: the labels that fire detections (default when absent: every label
+    not starting with ``_``). ``decision``: recommended DecisionSettings values
+    (e.g. from :func:`trainer.stream_eval.tune_decision`). ``ValueError`` when a
+    keyword is not a label or a decision key or value is not a valid setting, so
+    no file is written that :class:`~kws_gui.core.model_file.KwsModel` would refuse.
+    """
     meta: dict[str, Any] = {"schema": METADATA_SCHEMA, "labels": list(labels), "frontend": dict(frontend)}
+    if keywords is not None:
+        keywords = list(keywords)
+        strangers = [k for k in keywords if k not in meta["labels"]]
+        if not keywords or strangers or len(set(keywords)) != len(keywords):
+            raise ValueError(f"keywords must be distinct labels of {meta['labels']}, got {keywords}")
+        meta["keywords"] = keywords
+    if decision is not None:
+        fields, unknown = decision_fields(decision)
+        if unknown:
+            raise ValueError(f"not decision settings: {', '.join(unknown)}")
+        meta["decision"] = fields
     if model:
         meta["model"] = model
     if training:

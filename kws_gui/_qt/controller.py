@@ -10,22 +10,24 @@ bad file or a failing device never interrupts what works.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from kws_gui._qt.settings import AppSettings, DecisionValues, SourceSpec
+from kws_gui._qt.settings import AppSettings
 from kws_gui.core.audio import (
+    WAV,
     AudioFileError,
     AudioSource,
     AudioSourceError,
     InputDevice,
-    MicrophoneSource,
     PortAudioStatus,
-    WavFileSource,
+    SourceSpec,
     list_input_devices,
+    open_source,
     portaudio_status,
 )
 from kws_gui.core.decision import DecisionSettings
@@ -62,19 +64,26 @@ class _Task(QRunnable):
             self.relay.done.emit(self.generation, result, None)
 
 
+class SourceAction(enum.Enum):
+    """What an audio task did (the result the audio thread reports)."""
+
+    SET = "set"  # opened a newly chosen source (remembered in the settings)
+    RESTART = "restart"  # restarted the chosen source after a stop
+    STOP = "stop"  # stopped capturing
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceResult:
+    """An audio task's result: the action and, unless it stopped, the source now running."""
+
+    action: SourceAction
+    spec: SourceSpec | None = None
+    source: AudioSource | None = None
+
+
 def _load_model(path: str) -> tuple[KwsModel, ModelInfo]:
     model = KwsModel.load(path)
     return model, model.info()
-
-
-def _engine_settings(values: DecisionValues, ring_seconds: float = 10.0) -> EngineSettings:
-    return EngineSettings(
-        hop_s=values.hop_s,
-        decision=DecisionSettings(
-            threshold=values.threshold, smoothing_s=values.smoothing_s, suppression_s=values.suppression_s
-        ),
-        ring_seconds=ring_seconds,
-    )
 
 
 class AppController(QObject):
@@ -88,15 +97,14 @@ class AppController(QObject):
     source_changed = Signal(str)  # source name
     source_failed = Signal(str)
     running_changed = Signal(bool)
-    decision_changed = Signal(object)  # DecisionValues
-    decision_failed = Signal(str)
+    decision_changed = Signal(object)  # DecisionSettings
 
     def __init__(self, settings: AppSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.engine: StreamingEngine | None = None
         self.model_info: ModelInfo | None = None
-        self.decision: DecisionValues = settings.decision
+        self.decision: DecisionSettings = settings.decision
         self.source: AudioSource | None = None  # the chosen source (also when stopped)
         self.source_spec: SourceSpec | None = None
         self.running = False
@@ -160,7 +168,7 @@ class AppController(QObject):
         self.loading_fallback = False
         model, info = result
         if self.engine is None:
-            self.engine = StreamingEngine(model, _engine_settings(self.decision))
+            self.engine = StreamingEngine(model, EngineSettings(decision=self.decision))
             self.engine.start()
         else:
             self.engine.swap_model(model)
@@ -184,7 +192,7 @@ class AppController(QObject):
         """Input devices (empty without PortAudio)."""
         return list_input_devices(refresh=refresh)
 
-    def _audio_task(self, work: Callable[[], Any]) -> None:
+    def _audio_task(self, work: Callable[[], SourceResult]) -> None:
         """Queue audio work; one thread runs it in order, so starts and stops never race."""
         self._source_generation += 1
         self._audio_pool.start(
@@ -201,13 +209,13 @@ class AppController(QObject):
 
         ``source_changed(name)`` or ``source_failed(message)`` follows.
         """
-        if spec.kind == "wav" and spec.wav_path:
+        if spec.kind == WAV and spec.wav_path:
             spec = dataclasses.replace(spec, wav_path=str(Path(spec.wav_path).expanduser().absolute()))
         if self.engine is None:
             self._pending_source = spec
             return
         engine = self.engine
-        self._audio_task(lambda: ("set", spec, self._open_source(engine, spec)))
+        self._audio_task(lambda: SourceResult(SourceAction.SET, spec, self._open_source(engine, spec)))
 
     @staticmethod
     def _open_source(engine: StreamingEngine, spec: SourceSpec) -> AudioSource:
@@ -215,15 +223,7 @@ class AppController(QObject):
 
         ``engine.set_source`` restarts the previous source if the new one cannot start.
         """
-        if spec.kind == "wav":
-            if not spec.wav_path:
-                raise AudioFileError("no WAV file chosen")
-            source: AudioSource = WavFileSource(spec.wav_path, loop=spec.loop)
-        else:
-            status = portaudio_status()
-            if not status.available:
-                raise AudioSourceError(status.message)
-            source = MicrophoneSource(spec.device)
+        source = open_source(spec, tail_silence_s=engine.model.frontend_config.clip_duration_s)
         engine.set_source(source)
         return source
 
@@ -233,17 +233,17 @@ class AppController(QObject):
         return source
 
     @Slot(int, object, object)
-    def _on_source_done(self, generation: int, result: Any, error: str | None) -> None:
-        if error is not None:
+    def _on_source_done(self, generation: int, result: SourceResult | None, error: str | None) -> None:
+        if error is not None or result is None:
             self.source_failed.emit(f"Cannot use this audio source: {error}")
             return
-        action, spec, source = result
-        if action == "stop":
+        if result.action is SourceAction.STOP or result.source is None or result.spec is None:
             self._set_running(False)
             return
+        source, spec = result.source, result.spec
         self.source = source
         self.source_spec = spec
-        if action == "set":
+        if result.action is SourceAction.SET:
             self.settings.source = spec
         self._reported_source_error = None
         self._set_running(True)
@@ -260,7 +260,9 @@ class AppController(QObject):
             return
         engine, source, spec = self.engine, self.source, self.source_spec
         if source is not None and spec is not None:
-            self._audio_task(lambda: ("restart", spec, self._restart_source(engine, source)))
+            self._audio_task(
+                lambda: SourceResult(SourceAction.RESTART, spec, self._restart_source(engine, source))
+            )
         elif spec is not None:
             self.set_source(spec)
 
@@ -270,7 +272,12 @@ class AppController(QObject):
             return
         engine = self.engine
         self._set_running(False)
-        self._audio_task(lambda: ("stop", None, engine.set_source(None)))
+
+        def stop() -> SourceResult:
+            engine.set_source(None)
+            return SourceResult(SourceAction.STOP)
+
+        self._audio_task(stop)
 
     def toggle_audio(self) -> None:
         """Start/stop (the Space key)."""
@@ -314,30 +321,13 @@ class AppController(QObject):
         return True
 
     # -------------------------------------------------------------- decisions
-    def set_decision(self, values: DecisionValues) -> None:
-        """Apply and persist threshold / hop / smoothing / suppression."""
-        try:
-            settings = _engine_settings(values)
-        except ValueError as exc:
-            self.decision_failed.emit(f"Invalid detection settings: {exc}")
-            return
-        self.decision = values
-        self.settings.decision = values
+    def set_decision(self, decision: DecisionSettings) -> None:
+        """Apply ``decision`` (hop included) to the engine and persist it."""
+        self.decision = decision
+        self.settings.decision = decision
         if self.engine is not None:
-            current = self.engine.snapshot().settings
-            self.engine.update_settings(
-                dataclasses.replace(
-                    current,
-                    hop_s=settings.hop_s,
-                    decision=dataclasses.replace(
-                        current.decision,
-                        threshold=values.threshold,
-                        smoothing_s=values.smoothing_s,
-                        suppression_s=values.suppression_s,
-                    ),
-                )
-            )
-        self.decision_changed.emit(values)
+            self.engine.update_settings(dataclasses.replace(self.engine.settings, decision=decision))
+        self.decision_changed.emit(decision)
 
     # ----------------------------------------------------------------- closing
     def shutdown(self) -> None:

@@ -32,18 +32,20 @@ from PySide6.QtWidgets import (
 )
 
 from kws_gui._qt.controller import AppController
-from kws_gui._qt.settings import DecisionValues, SourceSpec
 from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
 from kws_gui._qt.widgets.detection_log import DetectionLog
 from kws_gui._qt.widgets.feature_image import FeatureImageWidget
+from kws_gui._qt.widgets.heading import heading
 from kws_gui._qt.widgets.latency_panel import LatencyPanel
 from kws_gui._qt.widgets.level_meter import LevelMeter
 from kws_gui._qt.widgets.model_info import ModelInfoPanel
+from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
 from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
-from kws_gui.core.decision import rms_dbfs
+from kws_gui.core.audio import MICROPHONE, SAMPLE_RATE, WAV, SourceSpec
+from kws_gui.core.decision import DecisionSettings, rms_dbfs
 from kws_gui.paths import MODELS_DIR
 
 MODEL_FILTER = "TFLite models (*.tflite);;All files (*)"
@@ -52,38 +54,6 @@ REFRESH_MS = 33  # ~30 frames/s
 HISTORY_S = 5.0
 SNAPSHOT_INTERVAL_S = 0.09  # engine state, probabilities, features: ~10 Hz
 LATENCY_INTERVAL_S = 0.25  # numbers people read: 4 Hz
-
-
-class NoticeBar(QFrame):
-    """A dismissible one-line message at the top of the window (never modal)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("notice")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 2, 2)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("x")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, error: bool = True) -> None:
-        """Show ``text`` (red for errors, blue for information)."""
-        color = "#5c1f1f" if error else "#1f3b5c"
-        self.setStyleSheet(f"#notice {{ background: {color}; }} QLabel {{ color: white; }}")
-        self.label.setText(text)
-        self.show()
-
-    @property
-    def text(self) -> str:
-        """The message shown ("" when hidden)."""
-        return self.label.text() if self.isVisible() else ""
 
 
 class MainWindow(QMainWindow):
@@ -129,12 +99,13 @@ class MainWindow(QMainWindow):
         controller.source_changed.connect(self._on_source_changed)
         controller.source_failed.connect(self._on_source_failed)
         controller.running_changed.connect(self._on_running_changed)
-        controller.decision_failed.connect(self.notice.show_message)
         self.refresh_devices()
         self._show_source_choice(controller.settings.source)
         self.decision_settings.set_values(controller.decision)
         self.probabilities.set_threshold(controller.decision.threshold)
         self._refresh_recent()
+        if controller.settings.problems:
+            self.notice.show_message(" ".join(controller.settings.problems), NoticeTopic.SETTINGS)
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -228,10 +199,10 @@ class MainWindow(QMainWindow):
         self.source_chooser = SourceChooser()
         self.decision_settings = DecisionSettingsWidget()
         self.source_chooser.microphone_chosen.connect(
-            lambda device: self.controller.set_source(SourceSpec(kind="microphone", device=device))
+            lambda device: self.controller.set_source(SourceSpec(kind=MICROPHONE, device=device))
         )
         self.source_chooser.wav_chosen.connect(
-            lambda path, loop: self.controller.set_source(SourceSpec(kind="wav", wav_path=path, loop=loop))
+            lambda path, loop: self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=loop))
         )
         self.source_chooser.refresh_requested.connect(lambda: self.refresh_devices(rescan=True))
         self.decision_settings.changed.connect(self._on_decision_changed)
@@ -239,11 +210,11 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(tab)
         layout.setContentsMargins(4, 4, 4, 4)
         source_box = QVBoxLayout()
-        source_box.addWidget(_heading("Audio source"))
+        source_box.addWidget(heading("Audio source"))
         source_box.addWidget(self.source_chooser)
         source_box.addStretch(1)
         decision_box = QVBoxLayout()
-        decision_box.addWidget(_heading("Detection"))
+        decision_box.addWidget(heading("Detection"))
         decision_box.addWidget(self.decision_settings)
         decision_box.addStretch(1)
         layout.addLayout(source_box, 3)
@@ -337,8 +308,8 @@ class MainWindow(QMainWindow):
         self.status_model.setToolTip(info.path)
         self.statusBar().showMessage(f"Loaded {Path(info.path).name}", 4000)
         self._refresh_recent()
-        if "Cannot use" in self.notice.text and not self.controller.last_load_was_fallback:
-            self.notice.hide()
+        if not self.controller.last_load_was_fallback:
+            self.notice.clear(NoticeTopic.MODEL)
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
@@ -349,27 +320,26 @@ class MainWindow(QMainWindow):
             message += f". Still using {Path(info.path).name}."
         elif not self.controller.loading_fallback:
             message += ". Open a model file (Ctrl+O)."
-        self.notice.show_message(message)
+        self.notice.show_message(message, NoticeTopic.MODEL)
 
     @Slot(str)
     def _on_source_changed(self, name: str) -> None:
-        if self.notice.isVisible() and ("audio source" in self.notice.text or "device" in self.notice.text):
-            self.notice.hide()
+        self.notice.clear(NoticeTopic.SOURCE)
         self.spectrogram.clear_audio()
         self.statusBar().showMessage(f"Listening to {name}", 4000)
 
     @Slot(str)
     def _on_source_failed(self, message: str) -> None:
-        self.notice.show_message(message)
+        self.notice.show_message(message, NoticeTopic.SOURCE)
         self.refresh_devices()
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
         self.start_action.setText("Stop" if running else "Start")
 
-    def _on_decision_changed(self, values: DecisionValues) -> None:
-        self.controller.set_decision(values)
-        self.probabilities.set_threshold(values.threshold)
+    def _on_decision_changed(self, decision: DecisionSettings) -> None:
+        self.controller.set_decision(decision)
+        self.probabilities.set_threshold(decision.threshold)
 
     def _show_source_choice(self, spec: SourceSpec) -> None:
         self.source_chooser.set_wav(spec.wav_path, spec.loop)
@@ -446,7 +416,7 @@ class MainWindow(QMainWindow):
         if snap.error != self._engine_error:
             self._engine_error = snap.error
             if snap.error and not rolled_back:
-                self.notice.show_message(f"The model failed while running: {snap.error}")
+                self.notice.show_message(f"The model failed while running: {snap.error}", NoticeTopic.MODEL)
         self._update_status(snap)
 
     def _update_status(self, snap) -> None:
@@ -456,7 +426,7 @@ class MainWindow(QMainWindow):
         self._status_text = state
         if snap.source_name and self.controller.running:
             self.status_source.setText(snap.source_name)
-            self.status_rate.setText("16000 Hz")
+            self.status_rate.setText(f"{SAMPLE_RATE} Hz")
         elif snap.source_name:
             self.status_source.setText(f"{snap.source_name} (stopped)")
             self.status_rate.setText("")
@@ -483,7 +453,7 @@ class MainWindow(QMainWindow):
         """A dropped audio file becomes the source (looping); anything else is tried as a model."""
         if Path(path).suffix.lower() in AUDIO_SUFFIXES:
             self.source_chooser.set_wav(path, True)
-            self.controller.set_source(SourceSpec(kind="wav", wav_path=path, loop=True))
+            self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=True))
         else:
             self.load_model(path)
 
@@ -502,14 +472,6 @@ class MainWindow(QMainWindow):
         self._on_close.clear()
         self.controller.shutdown()
         super().closeEvent(event)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:

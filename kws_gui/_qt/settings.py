@@ -3,71 +3,110 @@
 One small typed layer over :class:`QSettings` so that widgets never deal with
 string keys or QVariant conversions. Tests and scripts pass a file path to keep
 the user's real settings untouched.
+
+Every stored value is checked when the settings are opened: a value that is not
+valid (``hop_s=100``, ``threshold=nan``, an unknown source kind) is replaced by its
+default and named in :attr:`AppSettings.problems`, which the window shows. Before
+anything is changed the file is kept as ``<name>.<UTC time>.bad`` beside it
+(:mod:`kws_gui.core.file_backup`: an earlier backup is never overwritten); the
+invalid keys are then removed, so the next start is clean. A file that is not INI
+at all is moved to that name and the app starts from the defaults.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from kws_gui.core.audio import SOURCE_KINDS, SourceSpec, parse_device
+from kws_gui.core.decision import DecisionSettings
+from kws_gui.core.file_backup import back_up
 from kws_gui.paths import APP_NAME
 
 MAX_RECENT_MODELS = 8
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DecisionValues:
-    """The user-tunable decision parameters (what the decision settings widget edits)."""
-
-    threshold: float = 0.7
-    hop_s: float = 0.1
-    smoothing_s: float = 0.3
-    suppression_s: float = 1.0
+def _as_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a single text value")
+    return value
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    """Which audio source the user chose: a microphone device or a WAV file."""
-
-    kind: str = "microphone"  # "microphone" | "wav"
-    device: int | str | None = None  # PortAudio index or name; None = system default
-    wav_path: str = ""
-    loop: bool = True
-
-    def describe(self) -> str:
-        """Short text for people."""
-        if self.kind == "wav":
-            return f"WAV file {Path(self.wav_path).name}" + (" (loop)" if self.loop else "")
-        return "default microphone" if self.device in (None, "") else f"microphone {self.device}"
-
-
-def _to_float(value: object, default: float) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
-
-
-def _to_bool(value: object, default: bool) -> bool:
+def _as_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("not true or false")
+
+
+def _as_float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError("not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _as_device(value: object) -> int | str | None:
+    if value is not None and not isinstance(value, (str, int)):
+        raise ValueError("not a device index or name")
+    return parse_device(value)
+
+
+def _as_kind(value: object) -> str:
+    kind = _as_text(value)
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"unknown kind of audio source (known: {', '.join(SOURCE_KINDS)})")
+    return kind
+
+
+def _as_recent(value: object) -> list[str]:
     if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return default if value is None else bool(value)
+        return [value] if value else []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("not a list of file names")
+    return [v for v in value if v][:MAX_RECENT_MODELS]
 
 
-def _to_device(value: object) -> int | str | None:
-    if value in (None, ""):
-        return None
-    text = str(value)
-    return int(text) if text.lstrip("-").isdigit() else text
+def _as_geometry(value: object) -> bytes:
+    if isinstance(value, QByteArray):
+        return bytes(value.data())
+    if isinstance(value, bytes):
+        return value
+    raise ValueError("not saved window geometry")
+
+
+def _looks_like_ini(path: Path) -> bool:
+    """True unless the file holds lines an INI file cannot have (QSettings drops them silently)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    continued = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        ok = continued or not line or line.startswith((";", "#")) or "=" in line
+        if not ok and not (line.startswith("[") and line.endswith("]")):
+            return False
+        continued = line.endswith("\\")
+    return True
 
 
 class AppSettings:
-    """Typed access to the app's persistent settings.
+    """Typed, checked access to the app's persistent settings.
 
     ``path=None`` uses ``$KWS_SETTINGS`` when set (tests, kiosk set-ups), else the
     per-user INI file (organization and application name
@@ -81,6 +120,10 @@ class AppSettings:
             self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
         else:
             self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        #: What was wrong with the stored settings, for people (empty when all was fine).
+        self.problems: list[str] = []
+        self._invalid: dict[str, str] = {}
+        self._check_file()
 
     @property
     def file_name(self) -> str:
@@ -91,11 +134,69 @@ class AppSettings:
         """Write pending changes to disk."""
         self._qs.sync()
 
+    # ------------------------------------------------------------------ checking
+    def _check_file(self) -> None:
+        """Read every setting once; set aside an unreadable file, back up and clean invalid values."""
+        path = Path(self.file_name)
+        if self._qs.status() == QSettings.Status.AccessError:
+            self.problems.append(f"The settings file {path} cannot be read; the defaults are used.")
+            return
+        if path.is_file() and (self._qs.status() != QSettings.Status.NoError or not _looks_like_ini(path)):
+            self._set_aside(path)
+            return
+        for read in (
+            lambda: self.model_path,
+            lambda: self.recent_models,
+            lambda: self.source,
+            lambda: self.decision,
+            lambda: self.window_geometry,
+        ):
+            read()
+        if not self._invalid:
+            return
+        what = f"Invalid stored settings were replaced by defaults ({'; '.join(self._invalid.values())})"
+        backup = self._back_up(path, what, move=False)
+        if backup is not None:
+            for key in self._invalid:
+                self._qs.remove(key)
+            self._qs.sync()
+
+    def _set_aside(self, path: Path) -> None:
+        """The file is not INI: move it to a backup name and start from the defaults."""
+        what = f"The settings file {path.name} is not a valid INI file; the defaults are used"
+        if self._back_up(path, what, move=True) is None:
+            # this session's changes go to a file of its own; the unreadable one stays as it is
+            path = Path(tempfile.mkdtemp(prefix="kws-settings-")) / path.name
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _back_up(self, path: Path, what: str, move: bool) -> Path | None:
+        """Copy (or move) ``path`` to a new backup name and note ``what`` happened; None if it cannot."""
+        try:
+            backup = back_up(path, move=move)
+        except OSError as exc:
+            self.problems.append(
+                f"{what}. The file could not be backed up ({exc.strerror or exc}), so it is left unchanged."
+            )
+            return None
+        self.problems.append(f"{what}. The previous file is kept as {backup.name}.")
+        return backup
+
+    def _read(self, key: str, default: T, convert: Callable[[object], T]) -> T:
+        """The stored value of ``key`` converted, or ``default`` (noted) when it is not valid."""
+        raw: Any = self._qs.value(key)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except (TypeError, ValueError) as exc:
+            self._invalid.setdefault(key, f"{key}={str(raw)[:40]!r}: {exc}")
+            return default
+
     # ------------------------------------------------------------------ model
     @property
     def model_path(self) -> str:
         """Last model file used ("" = the shipped default)."""
-        return str(self._qs.value("model/path", "") or "")
+        return self._read("model/path", "", _as_text)
 
     @model_path.setter
     def model_path(self, value: str) -> None:
@@ -104,10 +205,7 @@ class AppSettings:
     @property
     def recent_models(self) -> list[str]:
         """Most recent first, at most :data:`MAX_RECENT_MODELS`."""
-        value = self._qs.value("model/recent", [])
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in (value or []) if v][:MAX_RECENT_MODELS]
+        return self._read("model/recent", [], _as_recent)
 
     def add_recent_model(self, path: str) -> None:
         """Put ``path`` first in the recent list."""
@@ -118,12 +216,12 @@ class AppSettings:
     @property
     def source(self) -> SourceSpec:
         """The last chosen audio source."""
-        kind = str(self._qs.value("source/kind", "microphone") or "microphone")
+        d = SourceSpec()
         return SourceSpec(
-            kind="wav" if kind == "wav" else "microphone",
-            device=_to_device(self._qs.value("source/device", "")),
-            wav_path=str(self._qs.value("source/wav_path", "") or ""),
-            loop=_to_bool(self._qs.value("source/loop", True), True),
+            kind=self._read("source/kind", d.kind, _as_kind),
+            device=self._read("source/device", d.device, _as_device),
+            wav_path=self._read("source/wav_path", d.wav_path, _as_text),
+            loop=self._read("source/loop", d.loop, _as_bool),
         )
 
     @source.setter
@@ -135,33 +233,33 @@ class AppSettings:
 
     # --------------------------------------------------------------- decision
     @property
-    def decision(self) -> DecisionValues:
-        """Threshold, hop, smoothing and suppression."""
-        d = DecisionValues()
-        return DecisionValues(
-            threshold=_to_float(self._qs.value("decision/threshold", d.threshold), d.threshold),
-            hop_s=_to_float(self._qs.value("decision/hop_s", d.hop_s), d.hop_s),
-            smoothing_s=_to_float(self._qs.value("decision/smoothing_s", d.smoothing_s), d.smoothing_s),
-            suppression_s=_to_float(
-                self._qs.value("decision/suppression_s", d.suppression_s), d.suppression_s
-            ),
-        )
+    def decision(self) -> DecisionSettings:
+        """Every field of :class:`DecisionSettings`, stored as ``decision/<field>``."""
+        defaults = DecisionSettings()
+        values = {}
+        for f in dataclasses.fields(DecisionSettings):
+            default = getattr(defaults, f.name)
+            convert = _as_bool if isinstance(default, bool) else _as_float
+
+            def checked(raw: object, name: str = f.name, convert: Callable[[object], Any] = convert) -> Any:
+                value = convert(raw)
+                DecisionSettings(**{name: value})  # its own range check, e.g. hop_s, threshold
+                return value
+
+            values[f.name] = self._read(f"decision/{f.name}", default, checked)
+        return DecisionSettings(**values)
 
     @decision.setter
-    def decision(self, values: DecisionValues) -> None:
-        self._qs.setValue("decision/threshold", float(values.threshold))
-        self._qs.setValue("decision/hop_s", float(values.hop_s))
-        self._qs.setValue("decision/smoothing_s", float(values.smoothing_s))
-        self._qs.setValue("decision/suppression_s", float(values.suppression_s))
+    def decision(self, settings: DecisionSettings) -> None:
+        for f in dataclasses.fields(DecisionSettings):
+            value = getattr(settings, f.name)
+            self._qs.setValue(f"decision/{f.name}", value if isinstance(value, bool) else float(value))
 
     # ----------------------------------------------------------------- window
     @property
     def window_geometry(self) -> bytes:
         """Saved main-window geometry (empty when none)."""
-        value = self._qs.value("window/geometry", QByteArray())
-        if isinstance(value, QByteArray):
-            return bytes(value.data())
-        return value if isinstance(value, bytes) else b""
+        return self._read("window/geometry", b"", _as_geometry)
 
     @window_geometry.setter
     def window_geometry(self, value: bytes) -> None:

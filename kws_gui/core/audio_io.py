@@ -25,7 +25,8 @@ import numpy as np
 import soundfile
 import soxr
 
-TARGET_SAMPLE_RATE = 16000
+#: The one sample rate of the pipeline: files are read at it, sources deliver it, the engine runs at it.
+SAMPLE_RATE = 16000
 #: Declared sample rates outside this range are not recordings anyone can use.
 MIN_SAMPLE_RATE = 4000
 MAX_SAMPLE_RATE = 192000
@@ -109,7 +110,7 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     return x
 
 
-def resample(samples: np.ndarray, source_rate: int, target_rate: int = TARGET_SAMPLE_RATE) -> np.ndarray:
+def resample(samples: np.ndarray, source_rate: int, target_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Resample a mono signal with soxr (no-op when the rates match)."""
     x = np.asarray(samples, dtype=np.float32)
     if source_rate == target_rate or x.size == 0:
@@ -125,7 +126,7 @@ class AudioReader:
     """
 
     def __init__(
-        self, path: str | Path, target_rate: int = TARGET_SAMPLE_RATE, block_frames: int = BLOCK_FRAMES
+        self, path: str | Path, target_rate: int = SAMPLE_RATE, block_frames: int = BLOCK_FRAMES
     ) -> None:
         self.info = audio_info(path)
         self.path = self.info.path
@@ -171,7 +172,7 @@ class AudioReader:
 
 def read_audio(
     path: str | Path,
-    target_rate: int = TARGET_SAMPLE_RATE,
+    target_rate: int = SAMPLE_RATE,
     max_seconds: float | None = None,
     max_file_seconds: float | None = None,
 ) -> np.ndarray:

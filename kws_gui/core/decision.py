@@ -8,6 +8,8 @@ ML-KWS demos): every part configurable and testable with synthetic sequences.
   classified; :meth:`DecisionMaker.skip` then feeds a zero posterior so the
   smoothed scores decay instead of freezing. The loudest hop, not the whole
   window's RMS, so that a short quiet word still opens the gate;
+* **hop** - ``hop_s``: the time between two classifications (the engine runs the model
+  every hop; smoothing counts hops);
 * **posterior smoothing** - the mean of the posteriors of the last
   ``smoothing_s`` seconds (``round(smoothing_s / hop_s)`` hops, at least one;
   hops before the start count as zeros);
@@ -19,16 +21,20 @@ ML-KWS demos): every part configurable and testable with synthetic sequences.
   window longer than the suppression time, a model without a silence class
   keeps scoring it, and its score may wobble around the threshold meanwhile.
 
-Labels starting with ``_`` (``_silence_``, ``_unknown_``) are never reported.
+Only keyword labels fire. A model file names its keywords (metadata ``keywords``);
+without that list every label is a keyword except those starting with ``_``
+(``_silence_``, ``_unknown_``): :func:`default_keywords`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,11 +42,19 @@ import numpy as np
 SILENCE_DBFS = -120.0
 
 
+#: Shortest and longest hop between two classifications, in seconds.
+HOP_RANGE_S = (0.005, 2.0)
+
+
 @dataclass(frozen=True)
 class DecisionSettings:
-    """Knobs of the decision logic."""
+    """Every knob of the decision logic (what the app shows, stores and kws-listen takes).
+
+    Invalid values raise ``ValueError`` naming the field.
+    """
 
     threshold: float = 0.7
+    hop_s: float = 0.1
     smoothing_s: float = 0.3
     suppression_s: float = 1.0
     vad_enabled: bool = True
@@ -53,17 +67,63 @@ class DecisionSettings:
         return max(0.0, self.threshold - self.rearm_margin)
 
     def __post_init__(self) -> None:
-        checks = {
-            "threshold": 0.0 <= self.threshold <= 1.0,
-            "smoothing_s": self.smoothing_s >= 0.0,
-            "suppression_s": self.suppression_s >= 0.0,
-            "vad_threshold_dbfs": self.vad_threshold_dbfs <= 0.0,
-            "rearm_margin": 0.0 <= self.rearm_margin <= 1.0,
+        ranges = {
+            "threshold": (0.0, 1.0),
+            "hop_s": HOP_RANGE_S,
+            "smoothing_s": (0.0, math.inf),
+            "suppression_s": (0.0, math.inf),
+            "vad_threshold_dbfs": (-math.inf, 0.0),
+            "rearm_margin": (0.0, 1.0),
         }
-        for name, ok in checks.items():
+        for name, (low, high) in ranges.items():
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or not ok:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name}: not a number: {value!r}")
+            if not math.isfinite(value) or not low <= value <= high:
                 raise ValueError(f"{name}: invalid value {value!r}")
+        if not isinstance(self.vad_enabled, bool):
+            raise ValueError(f"vad_enabled: not true or false: {self.vad_enabled!r}")
+
+
+def default_keywords(labels: Iterable[str]) -> tuple[str, ...]:
+    """The keywords of a model that does not name them: every label not starting with ``_``."""
+    return tuple(label for label in labels if not label.startswith("_"))
+
+
+def decision_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The :class:`DecisionSettings` fields in ``values`` (checked) and the keys that are not fields.
+
+    For recommended settings carried in a model file: ``ValueError`` names a field
+    whose value has the wrong type (a switch must be true/false, a number must not
+    be) or is out of range; numbers come back as floats.
+    """
+    defaults = DecisionSettings()
+    names = {f.name for f in dataclasses.fields(DecisionSettings)}
+    fields: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in values.items():
+        if key not in names:
+            unknown.append(str(key))
+            continue
+        if isinstance(getattr(defaults, key), bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{key}: expected true or false, got {value!r}")
+            fields[key] = value
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{key}: expected a number, got {value!r}")
+        else:
+            fields[key] = float(value)
+    DecisionSettings(**fields)  # range checks; the ValueError names the field
+    return fields, unknown
+
+
+def with_recommended(
+    settings: DecisionSettings, recommended: Mapping[str, Any], keep: Iterable[str] = ()
+) -> DecisionSettings:
+    """``settings`` with a model's recommended values, except the fields in ``keep`` (set by the user)."""
+    kept = set(keep)
+    changes = {key: value for key, value in recommended.items() if key not in kept}
+    return dataclasses.replace(settings, **changes)
 
 
 @dataclass(frozen=True)
@@ -115,15 +175,26 @@ def peak_hop_dbfs(window: np.ndarray, hop: int) -> float:
 
 
 class DecisionMaker:
-    """Smoothing, threshold and suppression for one model's labels at one hop size."""
+    """Smoothing, threshold and suppression for one model's labels at the settings' hop.
 
-    def __init__(self, labels: Sequence[str], settings: DecisionSettings, hop_s: float) -> None:
-        if hop_s <= 0:
-            raise ValueError(f"hop_s must be positive, got {hop_s!r}")
+    ``keywords`` are the labels that may fire (default: :func:`default_keywords`);
+    the others are scored and smoothed but never reported.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        settings: DecisionSettings,
+        keywords: Iterable[str] | None = None,
+    ) -> None:
         self.labels = tuple(labels)
         self.settings = settings
-        self.hop_s = float(hop_s)
-        self._keyword_mask = np.array([not label.startswith("_") for label in self.labels])
+        self.hop_s = float(settings.hop_s)
+        self.keywords = default_keywords(self.labels) if keywords is None else tuple(keywords)
+        strangers = [k for k in self.keywords if k not in self.labels]
+        if strangers:
+            raise ValueError(f"keywords {strangers} are not labels of the model ({', '.join(self.labels)})")
+        self._keyword_mask = np.array([label in self.keywords for label in self.labels], dtype=bool)
         self._history: deque[np.ndarray] = deque(maxlen=self.smoothing_hops)
         self.reset()
 
@@ -154,7 +225,7 @@ class DecisionMaker:
         self._push(p)
         return self._decide(time_s, wall_time)
 
-    def skip(self, time_s: float) -> None:
+    def skip(self) -> None:
         """A hop without inference (VAD gate closed): smoothed scores decay toward zero."""
         self._push(np.zeros(len(self.labels), dtype=np.float32))
 
@@ -182,3 +253,66 @@ class DecisionMaker:
         return Detection(
             self.labels[best], score, float(time_s), time.time() if wall_time is None else wall_time
         )
+
+
+# ---------------------------------------------------------------------- replays (tuning)
+def smoothed_sequence(
+    labels: Sequence[str], settings: DecisionSettings, probs: np.ndarray, gate_open: np.ndarray
+) -> np.ndarray:
+    """The smoothed posteriors a :class:`DecisionMaker` holds after each hop, one row per hop.
+
+    ``probs`` ``(hops, labels)``, one row every ``settings.hop_s``; ``gate_open[k]`` False
+    for a hop the energy gate skipped (its posteriors are then ignored, as
+    :meth:`DecisionMaker.skip` does). Computed by the maker's own smoothing; a run of
+    skips longer than the window is fast-forwarded (the smoothed scores are exactly
+    zero there and stay so).
+    """
+    maker = DecisionMaker(labels, settings)
+    probs = np.asarray(probs, dtype=np.float32)
+    out = np.zeros_like(probs)
+    zeros = np.zeros(len(maker.labels), dtype=np.float32)
+    skipped_run = 0
+    for k in range(len(probs)):
+        if gate_open[k]:
+            maker._push(probs[k])
+            skipped_run = 0
+        elif skipped_run < maker.smoothing_hops:
+            maker._push(zeros)
+            skipped_run += 1
+        else:
+            continue  # the history holds only zeros: the row stays zero
+        out[k] = maker._smoothed
+    return out
+
+
+def decide_sequence(
+    labels: Sequence[str],
+    settings: DecisionSettings,
+    smoothed: np.ndarray,
+    times: np.ndarray,
+    keywords: Iterable[str] | None = None,
+) -> list[Detection]:
+    """The detections :meth:`DecisionMaker.update` makes for these smoothed rows (from :func:`smoothed_sequence`).
+
+    Only hops where a keyword reaches the threshold are decided one by one (by the
+    maker's own rule); re-arming between them is applied in one step, which is the
+    same because re-arming only ever sets flags. ``wall_time`` of the detections is 0.
+    """
+    maker = DecisionMaker(labels, settings, keywords=keywords)
+    smoothed = np.asarray(smoothed, dtype=np.float32)
+    if not maker._keyword_mask.any() or len(smoothed) == 0:
+        return []
+    best = np.where(maker._keyword_mask, smoothed, -1.0).max(axis=1)
+    candidates = np.flatnonzero(best >= settings.threshold - 1e-6)
+    below = np.cumsum(smoothed < settings.rearm_level, axis=0)
+    found = []
+    previous = -1
+    for k in candidates:
+        since = below[k] - (below[previous] if previous >= 0 else 0)
+        maker._armed |= since > 0
+        maker._smoothed = smoothed[k]
+        detection = maker._decide(float(times[k]), 0.0)
+        if detection is not None:
+            found.append(detection)
+        previous = k
+    return found

@@ -55,17 +55,22 @@ WHOLE_WINDOW_EVERY = 10
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Engine knobs. ``ring_seconds`` applies at construction only (widgets hold the ring)."""
+    """Engine knobs: the decision settings (hop included) and the ring length.
 
-    hop_s: float = 0.1
+    ``ring_seconds`` applies at construction only (widgets hold the ring).
+    """
+
     decision: DecisionSettings = field(default_factory=DecisionSettings)
     ring_seconds: float = 10.0
 
     def __post_init__(self) -> None:
-        if not 0.005 <= self.hop_s <= 2.0:
-            raise ValueError(f"hop_s must be between 0.005 and 2 s, got {self.hop_s!r}")
         if self.ring_seconds < 2.0:
             raise ValueError(f"ring_seconds must be at least 2 s, got {self.ring_seconds!r}")
+
+    @property
+    def hop_s(self) -> float:
+        """Seconds between two classifications (``decision.hop_s``)."""
+        return self.decision.hop_s
 
     @property
     def hop_samples(self) -> int:
@@ -130,6 +135,7 @@ class EngineSnapshot:
     rollback_reason: str | None = None
     window_preprocess: LatencyStats = field(default_factory=LatencyStats)
     window_total: LatencyStats = field(default_factory=LatencyStats)
+    keywords: tuple[str, ...] = ()
 
 
 class StreamingEngine:
@@ -154,7 +160,7 @@ class StreamingEngine:
         self._progress = threading.Condition(threading.Lock())
         self._model = model
         self._good_model: KwsModel | None = None  # the last replaced model that had not failed
-        self._decision = DecisionMaker(model.labels, self._settings.decision, self._settings.hop_s)
+        self._decision = self._decision_maker(model, self._settings)
         self._pending_model: KwsModel | None = None
         self._pending_settings: EngineSettings | None = None
         self._pending_reset: int | None = None
@@ -329,6 +335,7 @@ class StreamingEngine:
             source_finished=bool(source is not None and source.finished),
             model_path=model.path,
             labels=tuple(model.labels),
+            keywords=tuple(model.keywords),
             runtime=model.runtime.name,
             settings=settings,
             dropped_hops=dropped,
@@ -338,6 +345,11 @@ class StreamingEngine:
             window_preprocess=self._window_preprocess.stats(),
             window_total=self._window_total.stats(),
         )
+
+    @staticmethod
+    def _decision_maker(model: KwsModel, settings: EngineSettings) -> DecisionMaker:
+        """Decisions for ``model``: only its keyword labels fire."""
+        return DecisionMaker(model.labels, settings.decision, keywords=model.keywords)
 
     # ------------------------------------------------------------------ sources
     def _attach(self, source: AudioSource | None) -> None:
@@ -424,9 +436,7 @@ class StreamingEngine:
                 if reset is None:
                     self._next_boundary += self._settings.hop_samples - old_hop
             if model is not None or settings is not None or reset is not None:
-                self._decision = DecisionMaker(
-                    self._model.labels, self._settings.decision, self._settings.hop_s
-                )
+                self._decision = self._decision_maker(self._model, self._settings)
             if reset is not None:
                 self._source_start = reset
                 self._stream.reset(reset)
@@ -463,7 +473,7 @@ class StreamingEngine:
             self._use_model(fallback)
             self._rollbacks += 1
             self._rollback_reason = f"{Path(model.path).name} failed while running ({error})"
-            self._decision = DecisionMaker(fallback.labels, self._settings.decision, self._settings.hop_s)
+            self._decision = self._decision_maker(fallback, self._settings)
         self._reset_latency()
 
     def _process(self, boundary: int) -> None:
@@ -490,7 +500,7 @@ class StreamingEngine:
         whole = False
         if skipped:
             probs = self._zeros
-            self._decision.skip(time_s)
+            self._decision.skip()
         else:
             try:
                 features, probs, pre_ns, inf_ns, whole = self._classify(model, boundary)
@@ -501,7 +511,7 @@ class StreamingEngine:
                 error = f"inference failed: {type(exc).__name__}: {exc}"
                 features = None
                 probs = self._zeros
-                self._decision.skip(time_s)
+                self._decision.skip()
         total_ns = time.perf_counter_ns() - t0
         smoothed = self._decision.smoothed
         record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped, whole)

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
+from kws_gui.core.audio_io import SAMPLE_RATE
+
 LOG_OFFSET = 1e-6
 _MEL_BREAK_FREQUENCY_HERTZ = 700.0
 _MEL_HIGH_FREQUENCY_Q = 1127.0
@@ -76,7 +78,7 @@ class FrontendConfig:
     as ``tf.signal.stft`` does.
     """
 
-    sample_rate: int = 16000
+    sample_rate: int = SAMPLE_RATE
     clip_duration_s: float = 1.0
     frame_length_s: float = 0.032
     frame_step_s: float = 0.016

@@ -7,11 +7,20 @@ lacks that metadata, whose frontend is outside the ranges
 :class:`~kws_gui.core.frontend.FrontendConfig` accepts or not at the engine's
 16 kHz, whose input/output shapes disagree with it, or that fails (or gives
 non-finite scores) on one test window of silence.
+
+Schema ``kws-gui-model/2`` adds two optional entries: ``keywords`` (the labels that
+fire detections, a subset of ``labels``; without it every label not starting with
+``_`` is a keyword, as for ``kws-gui-model/1`` files) and ``decision`` (recommended
+:class:`~kws_gui.core.decision.DecisionSettings` values). A ``decision`` value of
+the wrong type or range makes the file fail to load (an exporter bug should be
+seen, not silently half-applied); keys that are not settings fields are ignored
+with a logged warning (a newer exporter may know more settings).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -21,12 +30,15 @@ from typing import Any
 import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE
+from kws_gui.core.decision import decision_fields, default_keywords
 from kws_gui.core.frontend import Frontend, FrontendConfig, FrontendConfigError
 from kws_gui.core.runtime import Runtime, resolve_runtime
 from kws_gui.core.tflite_metadata import MetadataError, is_tflite, read_metadata
 
-METADATA_SCHEMA = "kws-gui-model/1"
+METADATA_SCHEMA = "kws-gui-model/2"
 MAX_MODEL_BYTES = 64 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class ModelFileError(ValueError):
@@ -74,6 +86,8 @@ class ModelInfo:
     sparsity: float | None
     runtime: str
     extra: dict[str, Any] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    recommended_decision: dict[str, Any] = field(default_factory=dict)
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(name, value) rows for a table or a terminal."""
@@ -84,6 +98,13 @@ class ModelInfo:
             ("Parameters", f"{self.parameters:,}"),
             ("Input", f"{list(self.input_shape)} {self.input_dtype}"),
             ("Labels", ", ".join(self.labels)),
+        ]
+        if self.keywords and set(self.keywords) != set(self.labels):
+            rows.append(("Keywords", ", ".join(self.keywords)))
+        if self.recommended_decision:
+            settings = ", ".join(f"{k} {v}" for k, v in self.recommended_decision.items())
+            rows.append(("Recommended", settings))
+        rows += [
             ("Frontend", self.frontend.describe()),
             ("Weights", self.quantization),
             ("Sparsity", "unknown" if self.sparsity is None else f"{self.sparsity:.0%}"),
@@ -106,6 +127,10 @@ class KwsModel:
         self.data = data
         self.metadata = _checked_metadata(data)
         self.labels: tuple[str, ...] = tuple(self.metadata["labels"])
+        #: Labels that fire detections (the others are scored, never reported).
+        self.keywords: tuple[str, ...] = _checked_keywords(self.metadata, self.labels)
+        #: Recommended DecisionSettings values (checked); empty when the file has none.
+        self.recommended_decision: dict[str, Any] = _checked_decision(self.metadata)
         try:
             self.frontend_config = FrontendConfig.from_dict(self.metadata["frontend"])
         except (FrontendConfigError, TypeError) as exc:
@@ -247,6 +272,8 @@ class KwsModel:
             sparsity=float(sparsity) if isinstance(sparsity, (int, float)) else None,
             runtime=f"{self.runtime.name} {self.runtime.version}",
             extra=extra,
+            keywords=self.keywords,
+            recommended_decision=dict(self.recommended_decision),
         )
 
 
@@ -277,3 +304,42 @@ def _checked_metadata(data: bytes) -> dict[str, Any]:
     if "frontend" not in metadata:
         raise ModelFileError("the model's metadata has no 'frontend' config")
     return metadata
+
+
+def _checked_keywords(metadata: dict[str, Any], labels: tuple[str, ...]) -> tuple[str, ...]:
+    """``metadata["keywords"]`` checked against the labels; the default rule when absent."""
+    if "keywords" not in metadata:
+        keywords = default_keywords(labels)
+        if not keywords:
+            raise ModelFileError(
+                f"the model has no keyword labels ({', '.join(labels)}: all start with '_') "
+                "and its metadata names none in 'keywords'"
+            )
+        return keywords
+    keywords = metadata["keywords"]
+    if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) for k in keywords):
+        raise ModelFileError("the model's metadata 'keywords' must be a non-empty list of label names")
+    strangers = [k for k in keywords if k not in labels]
+    if strangers:
+        raise ModelFileError(
+            f"the model's keywords {strangers} are not among its labels ({', '.join(labels)})"
+        )
+    if len(set(keywords)) != len(keywords):
+        raise ModelFileError(f"the model's keywords repeat: {keywords}")
+    return tuple(keywords)
+
+
+def _checked_decision(metadata: dict[str, Any]) -> dict[str, Any]:
+    """``metadata["decision"]``: the recommended decision settings, checked (empty when absent)."""
+    decision = metadata.get("decision")
+    if decision is None:
+        return {}
+    if not isinstance(decision, dict):
+        raise ModelFileError("the model's metadata 'decision' must be an object of decision settings")
+    try:
+        fields, unknown = decision_fields(decision)
+    except ValueError as exc:
+        raise ModelFileError(f"the model's recommended decision settings are invalid: {exc}") from exc
+    if unknown:
+        log.warning("ignoring unknown recommended decision settings in the model: %s", ", ".join(unknown))
+    return fields

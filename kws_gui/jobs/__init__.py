@@ -7,8 +7,9 @@
 * :mod:`~kws_gui.jobs.history`: the persistent job history (``data_dir()/jobs``);
 * :mod:`~kws_gui.jobs.metrics`: result-card figures (report + latency vs the reference);
 * :mod:`~kws_gui.jobs.dataset`: checking and merging data folders;
-* :mod:`~kws_gui.jobs.extras`: is the train extra installed;
-* :mod:`~kws_gui.jobs.recording`: capturing 1 s clips from the live audio.
+* :mod:`~kws_gui.jobs.extras`: is the train extra installed.
+
+Recording clips from the live audio is :mod:`kws_gui.core.recording`.
 """
 
 from kws_gui.jobs.dataset import DataCheck, DataFolderError, inspect_data, merge_datasets

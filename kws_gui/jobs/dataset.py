@@ -1,8 +1,8 @@
 """Checking data folders for the job form, and merging several into one for a job.
 
-:func:`inspect_data` runs the trainer's own scanner (:func:`trainer.data.scan_dataset`,
-which imports no TensorFlow) on one or more folders and returns what the form
-shows: layout, clips per class and split, or the scanner's message.
+:func:`inspect_data` runs the trainer's own scanner
+(:func:`kws_gui.core.dataset_index.scan_dataset`) on one or more folders and returns
+what the form shows: layout, clips per class and split, or the scanner's message.
 
 :func:`merge_datasets` builds, inside a job's folder, one Speech Commands folder
 whose files are links to the clips of several datasets (e.g. a downloaded set and
@@ -19,10 +19,16 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-DEFAULT_LABELS = ("yes", "no")
-SPLITS = ("train", "validation", "test")
+from kws_gui.core.dataset_index import (
+    DEFAULT_LABELS,
+    SPLITS,
+    TESTING_LIST,
+    VALIDATION_LIST,
+    DatasetError,
+    DatasetIndex,
+    scan_dataset,
+)
 
 
 class DataFolderError(ValueError):
@@ -45,13 +51,7 @@ class DataCheck:
         return [(label, [self.counts.get(s, {}).get(label, 0) for s in SPLITS]) for label in self.labels]
 
 
-def _scan(root: str | Path, labels: Sequence[str], require_splits: Sequence[str] = SPLITS) -> Any:
-    try:
-        from trainer.data import DatasetError, scan_dataset
-    except ImportError as exc:  # the trainer package is missing from this install
-        raise DataFolderError(
-            f"cannot check data folders: the trainer package is not importable ({exc})"
-        ) from exc
+def _scan(root: str | Path, labels: Sequence[str], require_splits: Sequence[str] = SPLITS) -> DatasetIndex:
     try:
         return scan_dataset(root, labels, require_splits=require_splits)
     except DatasetError as exc:
@@ -174,10 +174,8 @@ def merge_datasets(
                 noise.mkdir(exist_ok=True)
                 for path in index.noise_files:
                     _link(path, noise / f"s{i}-{path.name}")
-        (dest / "validation_list.txt").write_text(
-            "".join(f"{e}\n" for e in lists["validation"]), encoding="utf-8"
-        )
-        (dest / "testing_list.txt").write_text("".join(f"{e}\n" for e in lists["test"]), encoding="utf-8")
+        (dest / VALIDATION_LIST).write_text("".join(f"{e}\n" for e in lists["validation"]), encoding="utf-8")
+        (dest / TESTING_LIST).write_text("".join(f"{e}\n" for e in lists["test"]), encoding="utf-8")
         _scan(dest, labels)  # the merged folder must satisfy the trainer
     except (DataFolderError, OSError) as exc:
         with contextlib.suppress(OSError):

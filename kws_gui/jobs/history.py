@@ -5,7 +5,7 @@ Stored as one JSON file (``data_dir()/jobs/history.json``), rewritten atomically
 running when the app stopped is marked failed ("interrupted") on the next load,
 and its log stays where it was. An unreadable history file (bad JSON, larger than
 :data:`MAX_HISTORY_BYTES`, nested deeper than :data:`MAX_HISTORY_DEPTH`) is set aside
-as ``history.json.<UTC time>.bad`` (an earlier backup is never overwritten) and a
+as ``history.json.<UTC time>.bad`` (:mod:`kws_gui.core.file_backup`) and a
 fresh history started, with a message for the user. Entries that cannot be read are
 skipped with a message and written back unchanged on every save, so nothing is lost.
 """
@@ -13,7 +13,6 @@ skipped with a message and written back unchanged on every save, so nothing is l
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from typing import Any
 
 from kws_gui.core.atomic_file import atomic_write
 from kws_gui.core.bounded_json import loads_bounded
+from kws_gui.core.file_backup import back_up
 from kws_gui.jobs.runner import JobStatus
 from kws_gui.jobs.spec import JobSpec, JobSpecError
 
@@ -171,15 +171,8 @@ class JobHistory:
 
     def _set_aside(self, why: BaseException) -> None:
         """Move the unreadable file to a new timestamped ``.bad`` name and say so."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        bad = self.path.with_name(f"{self.path.name}.{stamp}.bad")
-        n = 1
-        while bad.exists() or bad.is_symlink():
-            n += 1
-            bad = self.path.with_name(f"{self.path.name}.{stamp}-{n}.bad")
         try:
-            os.replace(self.path, bad)
-            kept = f"it was moved to {bad.name}"
+            kept = f"it was moved to {back_up(self.path, move=True).name}"
         except OSError as exc:
             kept = f"it could not be moved aside ({exc.strerror or exc}) and is left as it is"
         reason = str(why) if len(str(why)) <= 200 else str(why)[:200] + "..."

@@ -17,7 +17,14 @@ from kws_gui.jobs.dataset import DEFAULT_LABELS, merge_datasets
 from kws_gui.jobs.events import JobProgress
 from kws_gui.jobs.history import JobHistory, JobRecord, jobs_root, new_job_id, now_iso
 from kws_gui.jobs.metrics import latency_against_reference, summarize_report
-from kws_gui.jobs.runner import DEFAULT_COMMAND, DEFAULT_KILL_TIMEOUT_S, JobOutcome, JobRunner, JobStatus
+from kws_gui.jobs.runner import (
+    DEFAULT_COMMAND,
+    DEFAULT_KILL_TIMEOUT_S,
+    JobOutcome,
+    JobRunner,
+    JobStatus,
+    RunnerItemKind,
+)
 from kws_gui.jobs.spec import JobKind, JobSpec, build_argv
 
 
@@ -124,11 +131,11 @@ class JobQueue:
         if runner is not None and record is not None and self.progress is not None:
             for kind, payload in runner.drain():
                 changed = True
-                if kind == "event":
+                if kind is RunnerItemKind.EVENT:
                     self.progress.feed(payload)
-                elif kind == "log":
+                elif kind is RunnerItemKind.LOG:
                     self.progress.add_log(payload)
-                elif kind == "finished":
+                elif kind is RunnerItemKind.FINISHED:
                     self._finish(record, payload)
         if self._current is None and self._pending:
             self._start_next()

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kws_gui.jobs.events import JobEvent, parse_event
 
@@ -42,7 +42,7 @@ JOB_NICENESS = 10
 def canonical_artifact(kind: str) -> str:
     """The trainer's artifact kinds (``tflite-float32``, ``tflite-int8``, ``keras``, ``report``)
     as the history names them (``float32``, ``int8``, ``keras``, ``report``)."""
-    return {"tflite-float32": "float32", "tflite-int8": "int8", "h5": "keras"}.get(kind, kind)
+    return {"tflite-float32": "float32", "tflite-int8": "int8"}.get(kind, kind)
 
 
 class JobStatus(str, enum.Enum):
@@ -74,8 +74,19 @@ class JobOutcome:
     killed: bool = False
 
 
-# Items in the runner's queue: ("event", JobEvent) | ("log", str) | ("finished", JobOutcome)
-RunnerItem = tuple[str, Any]
+class RunnerItemKind(str, enum.Enum):
+    """What an item from :meth:`JobRunner.drain` carries."""
+
+    EVENT = "event"  # payload: a JobEvent from the trainer's stdout
+    LOG = "log"  # payload: one line of the human log (str)
+    FINISHED = "finished"  # payload: the JobOutcome (the last item)
+
+
+class RunnerItem(NamedTuple):
+    """One item of the runner's queue."""
+
+    kind: RunnerItemKind
+    payload: Any
 
 
 class JobRunner:
@@ -251,14 +262,14 @@ class JobRunner:
             if event.kind == "log":
                 if line.strip():
                     self._write_log(event.data["message"])
-                    self._items.put(("log", event.data["message"]))
+                    self._items.put(RunnerItem(RunnerItemKind.LOG, event.data["message"]))
                 continue
             with self._log_lock:
                 if self._events_file is not None and not self._events_file.closed:
                     self._events_file.write(line.strip() + "\n")
                     self._events_file.flush()
             self._note(event)
-            self._items.put(("event", event))
+            self._items.put(RunnerItem(RunnerItemKind.EVENT, event))
 
     def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
@@ -268,7 +279,7 @@ class JobRunner:
                 continue
             self._stderr_tail.append(line)
             self._write_log(line)
-            self._items.put(("log", line))
+            self._items.put(RunnerItem(RunnerItemKind.LOG, line))
 
     def _note(self, event: JobEvent) -> None:
         if event.kind == "error":
@@ -309,7 +320,7 @@ class JobRunner:
                 if f is not None:
                     f.close()
         self.outcome = outcome
-        self._items.put(("finished", outcome))
+        self._items.put(RunnerItem(RunnerItemKind.FINISHED, outcome))
         self._finished.set()
 
     # ----------------------------------------------------------------- outcome

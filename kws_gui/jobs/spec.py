@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kws_gui.core.train_config import PRESETS
+
 
 class JobKind(str, enum.Enum):
-    """The five job types of the training panel."""
+    """The job types of the training panel (a training job names its preset in :attr:`JobSpec.preset`)."""
 
-    TRAIN_REFERENCE = "train-reference"
-    TRAIN_DS_CNN = "train-ds-cnn"
+    TRAIN = "train"
     PRUNE = "prune"
     EVALUATE = "evaluate"
     BENCHMARK = "benchmark"
@@ -32,17 +33,20 @@ class JobKind(str, enum.Enum):
     @property
     def produces_model(self) -> bool:
         """True for the kinds whose output is a new model file."""
-        return self in (JobKind.TRAIN_REFERENCE, JobKind.TRAIN_DS_CNN, JobKind.PRUNE)
+        return self in (JobKind.TRAIN, JobKind.PRUNE)
 
 
 _TITLES = {
-    JobKind.TRAIN_REFERENCE: "Train the reference model",
-    JobKind.TRAIN_DS_CNN: "Train the DS-CNN with pruning",
+    JobKind.TRAIN: "Train a model",
     JobKind.PRUNE: "Prune and fine-tune a model",
     JobKind.EVALUATE: "Evaluate a model",
     JobKind.BENCHMARK: "Benchmark models against the reference",
 }
 
+#: Job kinds of old histories (before presets were a field of the spec): kind -> preset.
+_LEGACY_TRAIN_KINDS = {"train-reference": "reference", "train-ds-cnn": "ds-cnn"}
+
+DEFAULT_PRESET = "ds-cnn"
 SPLITS = ("train", "validation", "test", "all")
 
 
@@ -66,53 +70,42 @@ class Hyperparameters:
     seed: int | None = None
 
 
-#: Used when the trainer's presets cannot be read (the seed's settings; see DEVELOPERS.md).
-FALLBACK_PRESETS: dict[str, Hyperparameters] = {
-    "ds-cnn": Hyperparameters(
-        epochs=20,
-        batch_size=20,
-        lr_start=0.01,
-        lr_end=0.001,
-        final_sparsity=0.9,
-        initial_sparsity=0.1,
-        pruning_start=0.1,
-        prune=True,
-    ),
-    "reference": Hyperparameters(epochs=20, batch_size=32, lr_start=0.001, constant_lr=True, prune=False),
-}
+def preset_names() -> tuple[str, ...]:
+    """The training presets a job can use (:data:`kws_gui.core.train_config.PRESETS`)."""
+    return tuple(PRESETS)
+
+
+def preset_title(name: str) -> str:
+    """``"ds-cnn: ds-cnn, mfcc 61x16, pruned"`` for the form's preset chooser."""
+    c = PRESETS[name]
+    rows, cols = c.frontend.feature_shape
+    return f"{name}: {c.architecture}, {c.frontend.kind} {rows}x{cols}" + (", pruned" if c.prune else "")
 
 
 def preset_defaults(name: str) -> Hyperparameters:
-    """The form's values for a trainer preset, read from ``trainer.models.PRESETS`` (no TensorFlow)."""
-    try:
-        from trainer.models import PRESETS
-
-        c = PRESETS[name]
-        return Hyperparameters(
-            epochs=int(c.epochs),
-            batch_size=int(c.batch_size),
-            lr_start=float(c.learning_rate),
-            lr_end=None if c.final_learning_rate is None else float(c.final_learning_rate),
-            constant_lr=c.final_learning_rate is None,
-            final_sparsity=float(c.final_sparsity),
-            initial_sparsity=float(c.initial_sparsity),
-            pruning_start=float(c.pruning_start),
-            prune=bool(c.prune),
-        )
-    except (ImportError, KeyError, AttributeError, TypeError, ValueError):
-        return FALLBACK_PRESETS[name]
+    """The form's values for the training preset ``name``."""
+    c = PRESETS[name]
+    return Hyperparameters(
+        epochs=int(c.epochs),
+        batch_size=int(c.batch_size),
+        lr_start=float(c.learning_rate),
+        lr_end=None if c.final_learning_rate is None else float(c.final_learning_rate),
+        constant_lr=c.final_learning_rate is None,
+        final_sparsity=float(c.final_sparsity),
+        initial_sparsity=float(c.initial_sparsity),
+        pruning_start=float(c.pruning_start),
+        prune=bool(c.prune),
+    )
 
 
-def defaults_for(kind: JobKind) -> Hyperparameters:
-    """The prefilled hyperparameters for a job kind.
+def defaults_for(kind: JobKind, preset: str = DEFAULT_PRESET) -> Hyperparameters:
+    """The prefilled hyperparameters for a job kind (a training job: those of ``preset``).
 
     Pruning an existing model starts from that model's own recipe (the trainer reads
     it from the report beside the .h5): only a short run and the sparsity are set.
     """
-    if kind is JobKind.TRAIN_REFERENCE:
-        return preset_defaults("reference")
     if kind is JobKind.PRUNE:
-        ds = preset_defaults("ds-cnn")
+        ds = preset_defaults(DEFAULT_PRESET)
         return Hyperparameters(
             epochs=5,
             final_sparsity=ds.final_sparsity,
@@ -120,7 +113,7 @@ def defaults_for(kind: JobKind) -> Hyperparameters:
             pruning_start=0.0,
             prune=True,
         )
-    return preset_defaults("ds-cnn")
+    return preset_defaults(preset)
 
 
 class JobSpecError(ValueError):
@@ -137,6 +130,7 @@ class JobSpec:
     """
 
     kind: JobKind
+    preset: str = DEFAULT_PRESET
     data: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     reference: str | None = None
@@ -148,6 +142,8 @@ class JobSpec:
     # ----------------------------------------------------------- validation
     def validate(self) -> None:
         """Raise :class:`JobSpecError` when a required field is missing or out of range."""
+        if self.kind is JobKind.TRAIN and self.preset not in PRESETS:
+            raise JobSpecError(f"preset: unknown preset {self.preset!r} (known: {', '.join(PRESETS)})")
         if self.kind is not JobKind.BENCHMARK and not self.data:
             raise JobSpecError("data: choose a data folder")
         if self.kind in (JobKind.PRUNE, JobKind.EVALUATE) and len(self.models) != 1:
@@ -184,7 +180,7 @@ class JobSpec:
 
     def describe(self) -> str:
         """One line for the history table."""
-        parts = [self.kind.title]
+        parts = [f"Train {self.preset}" if self.kind is JobKind.TRAIN else self.kind.title]
         if self.data:
             parts.append("on " + " + ".join(Path(d).name or d for d in self.data))
         if self.models:
@@ -210,8 +206,11 @@ class JobSpec:
             hyper = Hyperparameters(
                 **{k: v for k, v in dict(d.get("hyper") or {}).items() if k in hyper_fields}
             )
+            kind = str(d["kind"])
+            preset = str(d.get("preset") or _LEGACY_TRAIN_KINDS.get(kind, DEFAULT_PRESET))
             return cls(
-                kind=JobKind(d["kind"]),
+                kind=JobKind("train" if kind in _LEGACY_TRAIN_KINDS else kind),
+                preset=preset,
                 data=tuple(str(x) for x in d.get("data") or ()),
                 models=tuple(str(x) for x in d.get("models") or ()),
                 reference=d.get("reference"),
@@ -237,9 +236,8 @@ def build_argv(spec: JobSpec, out_dir: str | Path, data: Sequence[str | Path] | 
     spec.validate()
     h = spec.hyper
     argv: list[str]
-    if spec.kind in (JobKind.TRAIN_REFERENCE, JobKind.TRAIN_DS_CNN):
-        preset = "reference" if spec.kind is JobKind.TRAIN_REFERENCE else "ds-cnn"
-        argv = ["train", "--preset", preset]
+    if spec.kind is JobKind.TRAIN:
+        argv = ["train", "--preset", spec.preset]
     elif spec.kind is JobKind.PRUNE:
         argv = ["prune", "--from", spec.models[0]]
     elif spec.kind is JobKind.EVALUATE:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kws_gui._qt.settings import AppSettings, SourceSpec
+from kws_gui._qt.settings import AppSettings
 from kws_gui.app import build_parser, display_problem, initial_model, initial_source
+from kws_gui.core.audio import SourceSpec
 from kws_gui.paths import DEFAULT_MODEL
 from tests.conftest import REPO_ROOT
 

@@ -7,9 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from kws_gui._qt.settings import SourceSpec
 from kws_gui.app import build_parser, initial_source
-from kws_gui.core.audio import microphone
+from kws_gui.core.audio import SourceSpec, microphone
 
 
 def test_without_portaudio_the_microphone_is_disabled_and_wav_works(
@@ -35,7 +34,7 @@ def test_without_portaudio_the_microphone_is_disabled_and_wav_works(
 
 
 def test_without_portaudio_the_app_starts_without_a_source(no_portaudio) -> None:
-    from kws_gui._qt.settings import SourceSpec as Spec
+    from kws_gui.core.audio import SourceSpec as Spec
 
     args = build_parser().parse_args([])
     assert initial_source(args, Spec(), microphone_ok=False) is None

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel
 
-from kws_gui._qt.settings import SourceSpec
+from kws_gui.core.audio import SourceSpec
 
 
 def key_widgets(window) -> dict[str, object]:

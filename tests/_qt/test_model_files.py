@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from kws_gui._qt import main_window as main_window_module
-from kws_gui._qt.settings import SourceSpec
+from kws_gui.core.audio import SourceSpec
 from kws_gui.paths import MODELS_DIR
 
 SHIPPED = sorted(MODELS_DIR.glob("*.tflite"))

@@ -165,6 +165,6 @@ def test_train_with_recordings_opens_a_job(qtbot, tmp_path: Path, live: LiveAudi
     assert panel.form.use_recordings.isEnabled() and "yes 1" in panel.form.use_recordings.text()
     panel.form.data_edit.setText(str(tmp_path / "dataset"))
     rec.train_button.click()
-    assert panel.form.current_kind is JobKind.TRAIN_DS_CNN and panel.form.use_recordings.isChecked()
+    assert panel.form.current_kind is JobKind.TRAIN and panel.form.use_recordings.isChecked()
     assert panel.form.data_folders() == [str(tmp_path / "dataset"), str(tmp_path / "rec")]
     panel.shutdown()

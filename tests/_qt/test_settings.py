@@ -6,15 +6,17 @@ import shutil
 
 import pytest
 
-from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings, DecisionValues, SourceSpec
+from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings
 from kws_gui.app import initial_model
+from kws_gui.core.audio import SourceSpec
+from kws_gui.core.decision import DecisionSettings
 
 
 def test_defaults_on_an_empty_file(settings_path) -> None:
     settings = AppSettings(settings_path)
     assert settings.model_path == ""
     assert settings.recent_models == []
-    assert settings.decision == DecisionValues()
+    assert settings.decision == DecisionSettings()
     assert settings.source == SourceSpec()
     assert settings.window_geometry == b""
 
@@ -22,7 +24,7 @@ def test_defaults_on_an_empty_file(settings_path) -> None:
 def test_round_trip_through_the_file(settings_path) -> None:
     settings = AppSettings(settings_path)
     settings.model_path = "/models/a.tflite"
-    settings.decision = DecisionValues(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
+    settings.decision = DecisionSettings(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
     settings.source = SourceSpec(kind="microphone", device=3)
     settings.window_geometry = b"\x01\x02"
     for i in range(MAX_RECENT_MODELS + 3):
@@ -33,7 +35,7 @@ def test_round_trip_through_the_file(settings_path) -> None:
 
     again = AppSettings(settings_path)
     assert again.model_path == "/models/a.tflite"
-    assert again.decision == DecisionValues(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
+    assert again.decision == DecisionSettings(threshold=0.55, hop_s=0.05, smoothing_s=0.4, suppression_s=1.5)
     assert again.source == SourceSpec(kind="microphone", device=3)
     assert again.window_geometry == b"\x01\x02"
     assert "PyObject" not in settings_path.read_text(errors="replace")  # stored as plain bytes
@@ -53,10 +55,85 @@ def test_corrupt_values_fall_back_to_defaults(settings_path) -> None:
     settings_path.parent.mkdir(parents=True)
     settings_path.write_text("[decision]\nthreshold=abc\nhop_s=\n[source]\nkind=bogus\nloop=maybe\n")
     settings = AppSettings(settings_path)
-    assert settings.decision.threshold == DecisionValues().threshold
-    assert settings.decision.hop_s == DecisionValues().hop_s
-    assert settings.source.kind == "microphone"
-    assert settings.source.loop is False
+    assert settings.decision == DecisionSettings()
+    assert settings.source == SourceSpec()  # kind "microphone", loop as by default
+    problems = " ".join(settings.problems)
+    for key in ("decision/threshold", "decision/hop_s", "source/kind", "source/loop"):
+        assert key in problems
+
+
+def _backups(settings_path) -> list:
+    return sorted(settings_path.parent.glob(settings_path.name + ".*.bad"))
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [("hop_s=100", "hop_s"), ("threshold=nan", "threshold"), ("smoothing_s=-1", "smoothing_s")],
+)
+def test_an_invalid_stored_value_is_reported_backed_up_and_cleaned(settings_path, line, field) -> None:
+    """Issue 8, row 9: such a value made every start fail inside a Qt slot, with no message."""
+    settings_path.parent.mkdir(parents=True)
+    original = f"[decision]\n{line}\nsuppression_s=2.5\n[model]\npath=/m.tflite\n"
+    settings_path.write_text(original)
+    settings = AppSettings(settings_path)
+    assert getattr(settings.decision, field) == getattr(DecisionSettings(), field)
+    assert settings.decision.suppression_s == 2.5 and settings.model_path == "/m.tflite"  # valid ones kept
+    assert len(settings.problems) == 1 and f"decision/{field}" in settings.problems[0]
+    backups = _backups(settings_path)
+    assert len(backups) == 1 and backups[0].read_text() == original
+    assert backups[0].name in settings.problems[0]
+    # the invalid key is gone from the file: the next start is clean
+    again = AppSettings(settings_path)
+    assert again.problems == [] and again.decision.suppression_s == 2.5 and len(_backups(settings_path)) == 1
+
+
+@pytest.mark.parametrize(
+    "content", [b"\x00\xff\xfe garbage \x01\n[[[not ini\n===\n", b"hello world\nthis is no INI file\n"]
+)
+def test_a_garbage_file_is_kept_as_a_timestamped_backup(settings_path, content) -> None:
+    settings_path.parent.mkdir(parents=True)
+    settings_path.write_bytes(content)
+    settings = AppSettings(settings_path)
+    assert settings.decision == DecisionSettings() and settings.source == SourceSpec()
+    assert len(settings.problems) == 1 and "not a valid INI file" in settings.problems[0]
+    [backup] = _backups(settings_path)
+    assert backup.read_bytes() == content and backup.name in settings.problems[0]
+    settings.model_path = "/m.tflite"
+    settings.sync()
+    assert AppSettings(settings_path).model_path == "/m.tflite"
+    # a second garbage file never overwrites the first backup
+    settings_path.write_bytes(content + b"again\n")
+    AppSettings(settings_path)
+    backups = _backups(settings_path)
+    assert len(backups) == 2 and {b.read_bytes() for b in backups} == {content, content + b"again\n"}
+
+
+def test_a_file_that_cannot_be_backed_up_is_left_unchanged(settings_path, monkeypatch) -> None:
+    from kws_gui.core import file_backup
+
+    def refuse(*_args) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(file_backup.shutil, "copy2", refuse)
+    settings_path.parent.mkdir(parents=True)
+    settings_path.write_text("[decision]\nhop_s=100\n")
+    settings = AppSettings(settings_path)
+    assert settings.decision.hop_s == DecisionSettings().hop_s
+    assert "could not be backed up" in settings.problems[0] and "hop_s" in settings.problems[0]
+    assert settings_path.read_text() == "[decision]\nhop_s=100\n" and _backups(settings_path) == []
+
+
+def test_valid_files_are_left_alone(settings_path) -> None:
+    settings = AppSettings(settings_path)
+    settings.decision = DecisionSettings(threshold=0.55, vad_enabled=False, rearm_margin=0.1)
+    settings.source = SourceSpec(kind="wav", wav_path="/a b/c.wav", loop=False)
+    settings.add_recent_model("/m, with comma.tflite")
+    settings.window_geometry = b"\x00\x01"
+    settings.sync()
+    again = AppSettings(settings_path)
+    assert again.problems == [] and _backups(settings_path) == []
+    assert again.decision == DecisionSettings(threshold=0.55, vad_enabled=False, rearm_margin=0.1)
+    assert again.recent_models == ["/m, with comma.tflite"]
 
 
 def test_the_default_location_follows_xdg_config_home(tmp_path, monkeypatch) -> None:
@@ -104,7 +181,7 @@ def test_window_choices_persist_across_restarts(
     assert stored.model_path == str(model)
     assert initial_model(None, stored.model_path) == str(model)
     assert stored.source == SourceSpec(kind="wav", wav_path=str(yes_wav), loop=False)
-    assert stored.decision == DecisionValues(threshold=0.6, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
+    assert stored.decision == DecisionSettings(threshold=0.6, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
 
     second = make_window(load=False)
     assert second.decision_settings.values() == stored.decision
@@ -127,3 +204,19 @@ def test_a_failed_source_is_not_remembered(make_window, qtbot, settings_path, tm
     assert window.controller.engine.source.name.startswith("WAV: " + yes_wav.name)  # previous source kept
     assert window.controller.running
     assert AppSettings(settings_path).source.wav_path == str(yes_wav)
+
+
+def test_the_app_starts_and_says_so_when_stored_settings_are_invalid(
+    make_window, qtbot, settings_path, yes_wav
+) -> None:
+    """``hop_s=100`` and ``threshold=nan`` in the INI: the engine runs with defaults, the window tells."""
+    settings_path.parent.mkdir(parents=True)
+    settings_path.write_text("[decision]\nhop_s=100\nthreshold=nan\n")
+    window = make_window(load=True)
+    assert window.controller.engine is not None
+    assert window.controller.engine.settings.decision == DecisionSettings()
+    assert "decision/hop_s" in window.notice.text and "decision/threshold" in window.notice.text
+    with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
+        window.controller.set_source(SourceSpec(kind="wav", wav_path=str(yes_wav), loop=True))
+    qtbot.waitUntil(lambda: window.controller.engine.snapshot().inferences > 0, timeout=10000)
+    assert window.decision_settings.values() == DecisionSettings()

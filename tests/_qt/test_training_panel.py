@@ -93,7 +93,7 @@ def test_real_tiny_job_runs_and_its_model_goes_live(qtbot, tmp_path: Path) -> No
 
     try:
         panel = _panel(qtbot, tmp_path, use_model=use_model, ring_provider=lambda: engine.ring)
-        record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, data)
+        record = _start(qtbot, panel, JobKind.TRAIN, data)
         assert panel.tabs.currentIndex() == 1  # the running view
         qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
         assert record.status is JobStatus.SUCCEEDED, record.error
@@ -129,7 +129,7 @@ def test_real_tiny_job_runs_and_its_model_goes_live(qtbot, tmp_path: Path) -> No
 def test_cancel_a_running_real_job(qtbot, tmp_path: Path) -> None:
     data = make_tiny_dataset(tmp_path / "tiny")
     panel = _panel(qtbot, tmp_path)
-    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, data, epochs=200)
+    record = _start(qtbot, panel, JobKind.TRAIN, data, epochs=200)
     qtbot.waitUntil(
         lambda: panel.queue.progress is not None and panel.queue.progress.step > 0, timeout=JOB_TIMEOUT_MS
     )
@@ -145,7 +145,7 @@ def test_cancel_a_running_real_job(qtbot, tmp_path: Path) -> None:
 def test_missing_data_folder_fails_fast_with_the_trainers_message(qtbot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path)
     missing = tmp_path / "no-such-folder"
-    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, missing)
+    record = _start(qtbot, panel, JobKind.TRAIN, missing)
     qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
     assert record.status is JobStatus.FAILED and record.exit_code == 2
     assert "does not exist" in record.error and str(missing) in record.error
@@ -157,7 +157,7 @@ def test_missing_data_folder_fails_fast_with_the_trainers_message(qtbot, tmp_pat
 
 def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, tmp_path)
+    record = _start(qtbot, panel, JobKind.TRAIN, tmp_path)
     qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
     assert record.status is JobStatus.SUCCEEDED
     failing = _fake_queue(tmp_path, "crash")
@@ -172,7 +172,7 @@ def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
     again.history.selectRow(0)
     assert again.card.record is not None and again.card.record.id == record.id
     assert again.card.use_button.isVisible()
-    crashed = _start(qtbot, again, JobKind.TRAIN_DS_CNN, tmp_path)
+    crashed = _start(qtbot, again, JobKind.TRAIN, tmp_path)
     qtbot.waitUntil(lambda: crashed.status.finished, timeout=60_000)
     assert crashed.status is JobStatus.FAILED and "boom" in crashed.error
     assert again.history.rowCount() == 2 and again.history.item(0, 2).text() == "failed"
@@ -199,14 +199,14 @@ def test_without_the_train_extra_launching_is_disabled(qtbot, tmp_path: Path) ->
     )
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"), extra_status=missing)
     assert panel.banner.isVisible() and INSTALL_HINT in panel.banner.text()
-    for kind in (JobKind.TRAIN_DS_CNN, JobKind.TRAIN_REFERENCE, JobKind.PRUNE):
+    for kind in (JobKind.TRAIN, JobKind.PRUNE):
         panel.form.set_kind(kind)
         assert not panel.form.start_button.isEnabled()
     panel.form.set_kind(JobKind.EVALUATE)  # runs on the TFLite runtime: still allowed
     assert panel.form.start_button.isEnabled()
     from kws_gui.jobs.spec import JobSpec
 
-    assert panel.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),))) is None
+    assert panel.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path),))) is None
     assert panel.queue.history.records == []
 
 
@@ -226,14 +226,15 @@ def test_data_folder_is_checked_on_entry(qtbot, tmp_path: Path) -> None:
 
 
 def test_form_prefills_presets_and_refuses_incomplete_jobs(qtbot, tmp_path: Path) -> None:
-    from trainer.models import PRESETS
+    from kws_gui.core.train_config import PRESETS
 
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    panel.form.set_kind(JobKind.TRAIN_REFERENCE)
+    panel.form.set_kind(JobKind.TRAIN, "reference")
     assert (
         panel.form.batch_size.value() == PRESETS["reference"].batch_size and not panel.form.prune.isChecked()
     )
-    panel.form.set_kind(JobKind.TRAIN_DS_CNN)
+    assert [panel.form.preset.itemData(i) for i in range(panel.form.preset.count())] == list(PRESETS)
+    panel.form.set_kind(JobKind.TRAIN, "ds-cnn")
     assert panel.form.lr_start.value() == pytest.approx(PRESETS["ds-cnn"].learning_rate)
     assert panel.form.final_sparsity.value() == pytest.approx(PRESETS["ds-cnn"].final_sparsity)
     panel.form.set_kind(JobKind.EVALUATE)
@@ -244,7 +245,7 @@ def test_form_prefills_presets_and_refuses_incomplete_jobs(qtbot, tmp_path: Path
 
 def test_prune_and_evaluate_start_from_a_finished_job(qtbot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    record = _start(qtbot, panel, JobKind.TRAIN_DS_CNN, tmp_path / "data")
+    record = _start(qtbot, panel, JobKind.TRAIN, tmp_path / "data")
     qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
     panel.select_job(record.id)
     assert panel.prune_button.isEnabled() and panel.evaluate_button.isEnabled()
@@ -284,7 +285,7 @@ def test_live_view_follows_a_long_run(qtbot) -> None:
     view = LiveView()
     qtbot.addWidget(view)
     view.show()
-    record = JobRecord(id="x", spec=JobSpec(JobKind.TRAIN_DS_CNN, data=("/d",)), status=JobStatus.RUNNING)
+    record = JobRecord(id="x", spec=JobSpec(JobKind.TRAIN, data=("/d",)), status=JobStatus.RUNNING)
     progress = JobProgress()
     total = 3000
     progress.feed(

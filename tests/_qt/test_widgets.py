@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kws_gui._qt.settings import DecisionValues
 from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
 from kws_gui._qt.widgets.detection_log import DetectionLog
@@ -17,6 +16,7 @@ from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
 from kws_gui.core.audio import InputDevice, PortAudioStatus
+from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.latency import LatencyStats
 
 SR = 16000
@@ -230,13 +230,18 @@ def test_source_chooser_without_portaudio_disables_microphone(qtbot) -> None:
 def test_decision_settings_round_trip(qtbot) -> None:
     widget = DecisionSettingsWidget()
     qtbot.addWidget(widget)
-    values = DecisionValues(threshold=0.55, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0)
+    values = DecisionSettings(
+        threshold=0.55, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0, vad_enabled=False, rearm_margin=0.1
+    )
     with qtbot.assertNotEmitted(widget.changed):
         widget.set_values(values)
     assert widget.values() == values
     with qtbot.waitSignal(widget.changed) as blocker:
         widget.threshold.setValue(0.8)
-    assert blocker.args[0].threshold == pytest.approx(0.8)
+    # the fields without a control are carried through unchanged
+    assert blocker.args[0] == DecisionSettings(
+        threshold=0.8, hop_s=0.2, smoothing_s=0.5, suppression_s=2.0, vad_enabled=False, rearm_margin=0.1
+    )
 
 
 def test_rgba_image_plot_paints_the_colour_map_colours(qtbot) -> None:
@@ -255,3 +260,21 @@ def test_rgba_image_plot_paints_the_colour_map_colours(qtbot) -> None:
     color = image.pixelColor(centre.x(), centre.y())
     expected = pg.colormap.get("inferno").map(1.0, mode="qcolor")
     assert (color.red(), color.green(), color.blue()) == (expected.red(), expected.green(), expected.blue())
+
+
+def test_notice_bar_clears_by_topic_and_keeps_errors_over_information(qtbot) -> None:
+    from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
+
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    bar.show_message("Cannot use this audio source: gone", NoticeTopic.SOURCE)
+    assert bar.topic is NoticeTopic.SOURCE and "gone" in bar.text
+    bar.clear(NoticeTopic.MODEL)  # a model loading says nothing about the source
+    assert bar.topic is NoticeTopic.SOURCE
+    bar.show_message("Microphone disabled", NoticeTopic.SOURCE, error=False)
+    assert "gone" in bar.text  # information does not hide an error
+    bar.clear(NoticeTopic.SOURCE)
+    assert bar.text == "" and bar.topic is None
+    bar.show_message("Microphone disabled", NoticeTopic.SOURCE, error=False)
+    bar.show_message("Cannot use bad.tflite", NoticeTopic.MODEL)
+    assert bar.topic is NoticeTopic.MODEL and bar.text == "Cannot use bad.tflite"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from kws_gui.core.decision import default_keywords
 from kws_gui.core.frontend import DS_CNN, Frontend
 
 SR = 16000
@@ -22,13 +23,19 @@ class StubModel:
     ``probs[0]`` (``labels[0]``) is 1 when the frames of the last ``react_s`` of the
     window hold a tone louder than -30 dBFS (judged by MFCC c0, the frame's log
     energy), else ``probs[1]`` is 1: a keyword that is "heard" exactly where the test
-    put a burst.
+    put a burst. ``keywords`` as a model file's (default: the labels not starting
+    with ``_``).
     """
 
     def __init__(
-        self, labels: tuple[str, ...] = ("yes", "no"), react_s: float = 0.3, path: str = "stub"
+        self,
+        labels: tuple[str, ...] = ("yes", "no"),
+        react_s: float = 0.3,
+        path: str = "stub",
+        keywords: tuple[str, ...] | None = None,
     ) -> None:
         self.labels = labels
+        self.keywords = default_keywords(labels) if keywords is None else keywords
         self.path = path
         self.frontend_config = DS_CNN
         self.frontend = Frontend(DS_CNN)

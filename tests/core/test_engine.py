@@ -115,7 +115,7 @@ def test_swap_model_and_settings_between_sources(engine_factory, write_wav) -> N
     engine.drain_detections()
     new_model = StubModel(("go", "_silence_"), path="other")
     engine.swap_model(new_model)
-    engine.update_settings(EngineSettings(hop_s=0.25, decision=DecisionSettings(smoothing_s=0.0)))
+    engine.update_settings(EngineSettings(decision=DecisionSettings(hop_s=0.25, smoothing_s=0.0)))
     run_wav(engine, path)
     assert new_model.calls > 0
     snap = engine.snapshot()
@@ -236,7 +236,7 @@ def test_device_loss_is_reported_and_choosing_a_device_recovers(engine_factory, 
 
 def test_settings_are_validated() -> None:
     with pytest.raises(ValueError, match="hop_s"):
-        EngineSettings(hop_s=0)
+        DecisionSettings(hop_s=0)
     with pytest.raises(ValueError, match="ring_seconds"):
         EngineSettings(ring_seconds=0.5)
 
@@ -338,7 +338,7 @@ def test_streamed_features_equal_the_full_window_across_swaps_and_sources(engine
     paths = [write_wav(s, f"noise{i}.wav") for i, s in enumerate(signals)]
     signals = [read_audio(p) for p in paths]  # as the engine hears them (16-bit)
     log: list = []
-    settings = EngineSettings(hop_s=0.07, decision=DecisionSettings(vad_enabled=False))
+    settings = EngineSettings(decision=DecisionSettings(hop_s=0.07, vad_enabled=False))
     engine = engine_factory(settings=settings)
     back = RecordingModel(DS_CNN, log)
     reference = RecordingModel(REFERENCE, log, then=lambda: engine.swap_model(back), at_call=25)

@@ -88,6 +88,68 @@ def test_bad_input_is_a_message_and_exit_code_2(capsys, tmp_path, args, message)
     assert message in capsys.readouterr().err
 
 
+@pytest.fixture
+def model_with(tmp_path):
+    """``model_with(**metadata)``: the default model file with extra metadata entries."""
+    from kws_gui.core.tflite_metadata import read_metadata, write_metadata
+    from kws_gui.paths import DEFAULT_MODEL
+
+    def make(**extra) -> str:
+        data = DEFAULT_MODEL.read_bytes()
+        path = tmp_path / "model.tflite"
+        path.write_bytes(write_metadata(data, {**read_metadata(data), **extra}))
+        return str(path)
+
+    return make
+
+
+def test_the_models_recommended_settings_apply_unless_given(capsys, model_with) -> None:
+    model = model_with(decision={"threshold": 1.0, "smoothing_s": 0.5})
+    assert listen.main(["--model", model, "--wav", str(shared_data(*YES)), "--fast", "--json"]) == 0
+    out, err = capsys.readouterr()
+    events = json_lines(out)
+    assert [e["event"] for e in events] == ["stats"]  # 1.0 is above every score
+    assert events[-1]["decision"]["threshold"] == 1.0 and events[-1]["decision"]["smoothing_s"] == 0.5
+    assert "threshold 1.00 (model), smoothing 0.50 s (model), suppression 1.00 s (default)" in err
+    args = ["--model", model, "--wav", str(shared_data(*YES)), "--fast", "--json", "--threshold", "0.7"]
+    assert listen.main(args) == 0
+    out, err = capsys.readouterr()
+    events = json_lines(out)
+    assert [e["label"] for e in events if e["event"] == "detection"] == ["yes"]
+    assert events[-1]["decision"]["threshold"] == 0.7 and events[-1]["decision"]["smoothing_s"] == 0.5
+    assert "threshold 0.70 (option), smoothing 0.50 s (model)" in err
+
+
+def test_a_recommended_hop_applies_unless_given(capsys, model_with) -> None:
+    model = model_with(decision={"hop_s": 0.2})
+    wav = str(shared_data(*YES))
+    for extra, inferences, origin in (
+        ([], 10, "hop 0.2 s (model)"),
+        (["--hop", "0.1"], 20, "hop 0.1 s (option)"),
+    ):
+        assert listen.main(["--model", model, "--wav", wav, "--fast", "--json", "--no-vad", *extra]) == 0
+        out, err = capsys.readouterr()
+        stats = json_lines(out)[-1]
+        assert stats["inferences"] == inferences and origin in err  # 1 s clip + 1 s tail
+
+
+def test_defaults_and_options_are_named_as_such(capsys) -> None:
+    args = ["--wav", str(shared_data(*NO)), "--fast", "--suppression", "0.5", "--no-vad"]
+    assert listen.main(args) == 0
+    err = capsys.readouterr().err
+    assert "keywords: yes, no; decisions: threshold 0.70 (default)" in err
+    assert "suppression 0.50 s (option)" in err and "energy gate off (option)" in err
+
+
+def test_a_model_that_names_its_keywords_reports_only_them(capsys, model_with) -> None:
+    model = model_with(keywords=["no"])
+    for clip, expected in ((YES, []), (NO, ["no"])):
+        assert listen.main(["--model", model, "--wav", str(shared_data(*clip)), "--fast", "--json"]) == 0
+        out, err = capsys.readouterr()
+        assert [e["label"] for e in json_lines(out) if e["event"] == "detection"] == expected
+        assert "keywords: no;" in err
+
+
 def test_without_portaudio_the_microphone_is_refused_with_the_fix(capsys, no_portaudio) -> None:
     assert listen.main([]) == 1
     err = capsys.readouterr().err

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kws_gui.core.recording import ClipStore
 from kws_gui.jobs.dataset import DataFolderError, inspect_data, merge_datasets
 from kws_gui.jobs.extras import INSTALL_HINT, train_extra_status
-from kws_gui.jobs.recording import ClipStore
-from tests.jobs.test_recording import word_burst
+from tests.core.test_recording import word_burst
 
 
 def test_inspect_counts_per_class_and_split(tiny_data: Path) -> None:

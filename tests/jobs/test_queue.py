@@ -31,7 +31,7 @@ def test_one_job_at_a_time_and_history_metrics(tmp_path: Path, fake_command: tup
     q = _queue(tmp_path, fake_command)
     seen_running: list[str] = []
     q.add_listener(lambda r: seen_running.append(r.id) if r.status is JobStatus.RUNNING else None)
-    a = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)))
     b = q.submit(JobSpec(JobKind.EVALUATE, data=(str(tmp_path),), models=(str(tmp_path / "m.tflite"),)))
     assert a.status is JobStatus.RUNNING and b.status is JobStatus.QUEUED and q.pending == [b]
     wait_until(lambda: a.status.finished and b.status.finished, poll=q.poll)
@@ -52,8 +52,8 @@ def test_one_job_at_a_time_and_history_metrics(tmp_path: Path, fake_command: tup
 
 def test_cancel_queued_and_running(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
     q = _queue(tmp_path, fake_command, "slow")
-    a = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)))
-    b = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)))
+    b = q.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)))
     assert q.cancel(b.id) and b.status is JobStatus.CANCELLED
     wait_until(lambda: q.progress is not None and q.progress.step > 0, poll=q.poll)
     assert q.cancel(a.id)
@@ -64,14 +64,14 @@ def test_cancel_queued_and_running(tmp_path: Path, fake_command: tuple[str, ...]
 
 def test_failed_job_keeps_message_and_next_job_runs(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
     q = _queue(tmp_path, fake_command, "error")
-    a = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path / "missing"),)))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path / "missing"),)))
     wait_until(lambda: a.status.finished, poll=q.poll)
     assert a.status is JobStatus.FAILED and "does not exist" in a.error and a.outputs == {}
 
 
 def test_interrupted_jobs_are_marked_failed_on_restart(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
     q = _queue(tmp_path, fake_command, "stubborn")
-    a = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)))
     wait_until(lambda: q.progress is not None and q.progress.step > 0, poll=q.poll)
     history = JobHistory(tmp_path / "jobs" / "history.json")  # "the app restarted" while a runs
     assert history.get(a.id).status is JobStatus.FAILED and history.get(a.id).error == INTERRUPTED
@@ -101,7 +101,7 @@ def test_several_data_folders_are_merged_for_the_job(
     other = make_tiny_dataset(tmp_path / "other", speakers=3, clips_per_speaker=1, seed=1)
     argv_file = tmp_path / "argv.json"
     q = _queue(tmp_path, fake_command, FAKE_TRAINER_ARGV=str(argv_file))
-    a = q.submit(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tiny_data), str(other))))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tiny_data), str(other))))
     wait_until(lambda: a.status.finished, poll=q.poll)
     assert a.status is JobStatus.SUCCEEDED, a.error
     argv = json.loads(argv_file.read_text())

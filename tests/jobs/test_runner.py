@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kws_gui.jobs.runner import JobRunner, JobStatus
+from kws_gui.jobs.runner import JobRunner, JobStatus, RunnerItemKind
 from kws_gui.jobs.spec import JobKind, JobSpec, build_argv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics are POSIX")
@@ -17,13 +17,13 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semanti
 
 def _runner(tmp_path: Path, command: tuple[str, ...], mode: str, **kwargs) -> JobRunner:
     job_dir = tmp_path / "job"
-    argv = build_argv(JobSpec(JobKind.TRAIN_DS_CNN, data=(str(tmp_path),)), job_dir / "work")
+    argv = build_argv(JobSpec(JobKind.TRAIN, data=(str(tmp_path),)), job_dir / "work")
     env = {**os.environ, "FAKE_TRAINER_MODE": mode}
     return JobRunner(argv, job_dir, command=command, env=env, **kwargs)
 
 
 def _events(runner: JobRunner) -> list[str]:
-    return [payload.kind for kind, payload in runner.drain() if kind == "event"]
+    return [payload.kind for kind, payload in runner.drain() if kind is RunnerItemKind.EVENT]
 
 
 def test_success_moves_outputs_into_place(tmp_path: Path, fake_command: tuple[str, ...]) -> None:

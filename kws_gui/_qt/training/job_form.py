@@ -22,10 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui.core.recording import ClipStore
 from kws_gui.jobs.dataset import SPLITS as DATA_SPLITS
 from kws_gui.jobs.dataset import DataCheck, inspect_data
-from kws_gui.jobs.recording import ClipStore
-from kws_gui.jobs.spec import SPLITS, Hyperparameters, JobKind, JobSpec, JobSpecError, defaults_for
+from kws_gui.jobs.spec import (
+    DEFAULT_PRESET,
+    SPLITS,
+    Hyperparameters,
+    JobKind,
+    JobSpec,
+    JobSpecError,
+    defaults_for,
+    preset_names,
+    preset_title,
+)
 
 _CHECK_DELAY_MS = 400
 
@@ -66,11 +76,26 @@ class JobForm(QWidget):
         self._checked_key: tuple | None = None
         self.last_check: DataCheck | None = None
         self._launch_blocked_reason: str | None = None
+        self._build_job_rows()
+        self._build_hyperparameters()
+        self._build_layout()
+        self._build_check_timers()
+        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN))
+        self._on_kind_changed()
+        self.refresh_recordings()
 
+    # ----------------------------------------------------------------- layout
+    def _build_job_rows(self) -> None:
+        """Job kind, preset, data folders and labels, models, split and output name."""
         self.kind = QComboBox()
         for kind in JobKind:
             self.kind.addItem(kind.title, kind.value)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.preset = QComboBox()
+        for name in preset_names():
+            self.preset.addItem(preset_title(name), name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(DEFAULT_PRESET)))
+        self.preset.currentIndexChanged.connect(self.reset_hyperparameters)
 
         self.data_edit = QLineEdit()
         self.data_edit.setPlaceholderText("a Speech Commands (or msc) folder")
@@ -102,6 +127,21 @@ class JobForm(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: the preset name")
 
+        self.form = QFormLayout()
+        self.form.addRow("Job", self.kind)
+        self.form.addRow("Preset", self.preset)
+        self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
+        self.form.addRow("", self.use_recordings)
+        self.form.addRow("Labels", self.labels_edit)
+        self.form.addRow("", self.data_status)
+        self.form.addRow("Model", _path_row(self.model_edit, model_button))
+        self.form.addRow("Models", _path_row(self.models_edit, models_button))
+        self.form.addRow("Reference", _path_row(self.reference_edit, reference_button))
+        self.form.addRow("Split", self.split)
+        self.form.addRow("Output name", self.name_edit)
+
+    def _build_hyperparameters(self) -> None:
+        """The hyperparameter group ("preset" shown where the preset's value is kept)."""
         self.epochs = QSpinBox()
         self.epochs.setRange(0, 1000)
         self.epochs.setSpecialValueText("preset")
@@ -119,19 +159,6 @@ class JobForm(QWidget):
         self.pruning_start = _double(-0.01, 0.99, 2, 0.05)  # 0.00 is a real value here
         self.reset_button = QPushButton("Reset to preset")
         self.reset_button.clicked.connect(self.reset_hyperparameters)
-
-        self.form = QFormLayout()
-        self.form.addRow("Job", self.kind)
-        self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
-        self.form.addRow("", self.use_recordings)
-        self.form.addRow("Labels", self.labels_edit)
-        self.form.addRow("", self.data_status)
-        self.form.addRow("Model", _path_row(self.model_edit, model_button))
-        self.form.addRow("Models", _path_row(self.models_edit, models_button))
-        self.form.addRow("Reference", _path_row(self.reference_edit, reference_button))
-        self.form.addRow("Split", self.split)
-        self.form.addRow("Output name", self.name_edit)
-
         self.hyper_box = QGroupBox("Hyperparameters")
         hyper = QFormLayout(self.hyper_box)
         hyper.addRow("Epochs", self.epochs)
@@ -145,6 +172,7 @@ class JobForm(QWidget):
         hyper.addRow("Pruning starts at (share of steps)", self.pruning_start)
         hyper.addRow("", self.reset_button)
 
+    def _build_layout(self) -> None:
         self.start_button = QPushButton("Start job")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self._submit)
@@ -161,6 +189,8 @@ class JobForm(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
 
+    def _build_check_timers(self) -> None:
+        """Check the data a moment after the last edit; collect the worker's result."""
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(_CHECK_DELAY_MS)
@@ -168,16 +198,20 @@ class JobForm(QWidget):
         self._result_timer = QTimer(self)
         self._result_timer.setInterval(50)
         self._result_timer.timeout.connect(self._collect_check)
-        self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN_DS_CNN))
-        self._on_kind_changed()
-        self.refresh_recordings()
 
     # ----------------------------------------------------------------- public
     @property
     def current_kind(self) -> JobKind:
         return JobKind(self.kind.currentData())
 
-    def set_kind(self, kind: JobKind) -> None:
+    @property
+    def current_preset(self) -> str:
+        return str(self.preset.currentData())
+
+    def set_kind(self, kind: JobKind, preset: str | None = None) -> None:
+        """Choose the job kind (and, for training, the preset)."""
+        if preset is not None:
+            self.preset.setCurrentIndex(self.preset.findData(preset))
         self.kind.setCurrentIndex(list(JobKind).index(kind))
 
     def set_launch_blocked(self, reason: str | None) -> None:
@@ -242,7 +276,7 @@ class JobForm(QWidget):
         self._on_prune_toggled(self.prune.isChecked())
 
     def reset_hyperparameters(self) -> None:
-        self.set_hyperparameters(defaults_for(self.current_kind))
+        self.set_hyperparameters(defaults_for(self.current_kind, self.current_preset))
 
     def spec(self) -> JobSpec:
         """The job the form describes; raises :class:`JobSpecError` naming a missing field."""
@@ -256,6 +290,7 @@ class JobForm(QWidget):
             models = (model,) if kind in (JobKind.PRUNE, JobKind.EVALUATE) and model else ()
         spec = JobSpec(
             kind=kind,
+            preset=self.current_preset,
             data=data,
             models=models,
             reference=(self.reference_edit.text().strip() or None) if kind is JobKind.BENCHMARK else None,
@@ -316,6 +351,7 @@ class JobForm(QWidget):
         kind = self.current_kind
         uses_data = kind is not JobKind.BENCHMARK
         visible = {
+            "Preset": kind is JobKind.TRAIN,
             "Data folder": uses_data,
             "Labels": kind.produces_model,
             "Model": kind in (JobKind.PRUNE, JobKind.EVALUATE),

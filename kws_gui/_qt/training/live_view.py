@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,30 +19,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui._qt.widgets._plot_style import FOREGROUND, label_color, style_plot
+from kws_gui._qt.widgets.heading import heading
 from kws_gui.jobs.events import JobProgress, format_duration
 from kws_gui.jobs.history import JobRecord
 from kws_gui.jobs.runner import JobStatus
 
-BACKGROUND = "#101418"
-FOREGROUND = "#c8d0d8"
-TRAIN_PEN = pg.mkPen("#4fc3f7", width=1.5)
-VAL_PEN = pg.mkPen("#ff8a65", width=2)
-SPARSITY_PEN = pg.mkPen("#aed581", width=1.5)
+TRAIN_PEN = pg.mkPen(label_color(0), width=1.5)
+VAL_PEN = pg.mkPen(label_color(1), width=2)
+SPARSITY_PEN = pg.mkPen(label_color(2), width=1.5)
 MAX_LOG_BLOCKS = 3000
 
 
 def _plot(title: str) -> pg.PlotWidget:
+    """A training curve plot in the app's plot style, with a grid and steps on the x axis."""
     plot = pg.PlotWidget()
-    plot.setBackground(BACKGROUND)
+    style_plot(plot, title)
     item = plot.getPlotItem()
-    item.setMenuEnabled(False)
-    item.hideButtons()
-    item.setMouseEnabled(x=False, y=False)
-    item.setTitle(title, color=FOREGROUND, size="9pt")
     item.showGrid(x=True, y=True, alpha=0.2)
-    for name in ("left", "bottom"):
-        item.getAxis(name).setPen(FOREGROUND)
-        item.getAxis(name).setTextPen(FOREGROUND)
+    item.setLabel("bottom", "step", color=FOREGROUND)
     plot.setMinimumSize(160, 120)
     return plot
 
@@ -66,12 +61,16 @@ class LiveView(QWidget):
         self._revision = -1
         self._log_seen = 0
         self._status: JobStatus | None = None
+        self._build_header()
+        self._build_plots()
+        self._build_log()
+        self._build_layout()
 
-        self.title = QLabel("No job has run yet.")
+    # ----------------------------------------------------------------- layout
+    def _build_header(self) -> None:
+        """Title, cancel button, progress bar, ETA and the failure message."""
+        self.title = heading("No job has run yet.")
         self.title.setWordWrap(True)
-        bold = QFont()
-        bold.setBold(True)
-        self.title.setFont(bold)
         self.cancel_button = QPushButton("Cancel job")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self._cancel)
@@ -84,6 +83,8 @@ class LiveView(QWidget):
         self.message.setStyleSheet("color: #e57373;")
         self.message.hide()
 
+    def _build_plots(self) -> None:
+        """Loss and accuracy (train per step, validation per epoch) and sparsity."""
         self.loss_plot = _plot("Loss")
         self.acc_plot = _plot("Accuracy")
         self.sparsity_plot = _plot("Sparsity")
@@ -100,9 +101,8 @@ class LiveView(QWidget):
             [], [], pen=VAL_PEN, symbol="o", symbolSize=5, name="validation (epoch)"
         )
         self.sparsity_curve = self.sparsity_plot.plot([], [], pen=SPARSITY_PEN)
-        for plot in (self.loss_plot, self.acc_plot, self.sparsity_plot):
-            plot.getPlotItem().setLabel("bottom", "step", color=FOREGROUND)
 
+    def _build_log(self) -> None:
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(MAX_LOG_BLOCKS)
@@ -111,6 +111,7 @@ class LiveView(QWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.log.setFont(mono)
 
+    def _build_layout(self) -> None:
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.cancel_button)
@@ -120,7 +121,7 @@ class LiveView(QWidget):
         for plot in (self.loss_plot, self.acc_plot, self.sparsity_plot):
             row.addWidget(plot)
         split = QSplitter()
-        split.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
+        split.setOrientation(Qt.Orientation.Vertical)
         split.addWidget(plots)
         split.addWidget(self.log)
         split.setStretchFactor(0, 3)

@@ -38,7 +38,7 @@ from .result_card import ResultCard
 
 POLL_MS = 100
 #: Job kinds that need TensorFlow in the child (evaluate and benchmark run on the TFLite runtime).
-NEEDS_TRAIN_EXTRA = (JobKind.TRAIN_REFERENCE, JobKind.TRAIN_DS_CNN, JobKind.PRUNE)
+NEEDS_TRAIN_EXTRA = (JobKind.TRAIN, JobKind.PRUNE)
 
 
 class TrainingPanel(QWidget):
@@ -76,8 +76,33 @@ class TrainingPanel(QWidget):
         self.form = JobForm(recordings_root)
         self.form.submitted.connect(self.submit)
         self.form.kind.currentIndexChanged.connect(self._update_launch_state)
-        self.queue_label = QLabel("")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.form, "New job")
+        self.tabs.addTab(self._build_running_page(use_model), "Running")
+        self.tabs.addTab(self._build_history_page(use_model), "History")
+        self.recorder: RecorderPanel | None = None
+        if include_recorder:
+            self.recorder = RecorderPanel(ring_provider, root=recordings_root)
+            self.recorder.clips_changed.connect(self._on_clips_changed)
+            self.recorder.train_requested.connect(self._train_on_recordings)
+            self.tabs.addTab(self.recorder, "Record clips")
 
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+
+        self.queue.add_listener(self._on_record_changed)
+        self.history.set_records(self.queue.history.records)
+        if self.queue.history.warning:
+            self._show_banner(self.queue.history.warning)
+        self._update_launch_state()
+        self._update_buttons()
+        self._start_polling()
+
+    # ----------------------------------------------------------------- layout
+    def _build_running_page(self, use_model: Callable[[str], None] | None) -> QWidget:
+        """The queue line, the running job's curves and log, and its result card when done."""
+        self.queue_label = QLabel("")
         self.live = LiveView()
         self.live.cancel_requested.connect(self.cancel)
         self.live_card = ResultCard(use_model)
@@ -87,7 +112,10 @@ class TrainingPanel(QWidget):
         live_layout.addWidget(self.queue_label)
         live_layout.addWidget(self.live, 1)
         live_layout.addWidget(self.live_card)
+        return live_page
 
+    def _build_history_page(self, use_model: Callable[[str], None] | None) -> QWidget:
+        """Past jobs beside the selected job's result card and follow-up buttons."""
         self.history = HistoryTable()
         self.history.job_selected.connect(self._on_history_selected)
         self.card = ResultCard(use_model)
@@ -119,29 +147,9 @@ class TrainingPanel(QWidget):
         history_page.addWidget(right)
         history_page.setStretchFactor(0, 3)
         history_page.setStretchFactor(1, 2)
+        return history_page
 
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.form, "New job")
-        self.tabs.addTab(live_page, "Running")
-        self.tabs.addTab(history_page, "History")
-        self.recorder: RecorderPanel | None = None
-        if include_recorder:
-            self.recorder = RecorderPanel(ring_provider, root=recordings_root)
-            self.recorder.clips_changed.connect(self._on_clips_changed)
-            self.recorder.train_requested.connect(self._train_on_recordings)
-            self.tabs.addTab(self.recorder, "Record clips")
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.tabs, 1)
-
-        self.queue.add_listener(self._on_record_changed)
-        self.history.set_records(self.queue.history.records)
-        if self.queue.history.warning:
-            self._show_banner(self.queue.history.warning)
-        self._update_launch_state()
-        self._update_buttons()
-
+    def _start_polling(self) -> None:
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -286,10 +294,10 @@ class TrainingPanel(QWidget):
             self.cancel(record.id)
 
     def _train_on_recordings(self, root: str) -> None:
-        """Open a DS-CNN job on the recordings: added to the chosen dataset, or alone."""
+        """Open a training job (the chosen preset) on the recordings: added to the chosen dataset, or alone."""
         self._on_clips_changed()
-        if self.form.current_kind not in (JobKind.TRAIN_DS_CNN, JobKind.TRAIN_REFERENCE, JobKind.PRUNE):
-            self.form.set_kind(JobKind.TRAIN_DS_CNN)
+        if not self.form.current_kind.produces_model:
+            self.form.set_kind(JobKind.TRAIN)
         if self.form.data_edit.text().strip() and self.form.data_edit.text().strip() != root:
             self.form.use_recordings.setChecked(True)
         else:

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kws_gui.core.ring_buffer import AudioRingBuffer
-from kws_gui.jobs.recording import (
+from kws_gui.core.recording import (
     CaptureSession,
     ClipStore,
     RecordingError,
@@ -37,6 +36,7 @@ from kws_gui.jobs.recording import (
     play_clip,
     playback_status,
 )
+from kws_gui.core.ring_buffer import AudioRingBuffer
 
 CAPTURE_S = 1.5  # recorded around the 1 s clip, so a word said a little late still fits
 CAPTURE_GRACE_S = 2.0  # no audio this long after the capture should have ended: give up
@@ -69,7 +69,16 @@ class RecorderPanel(QWidget):
         self._countdown_left = 0
         self.last_result: str = ""
         self._playback_ok, self._playback_reason = playback_status()
+        self._build_inputs()
+        self._build_clip_list()
+        self._build_layout()
+        self._build_timers()
+        self._update_ready()
+        self.refresh_clips()
 
+    # ----------------------------------------------------------------- layout
+    def _build_inputs(self) -> None:
+        """Word, speaker, countdown, folder; the record button, the countdown and the level."""
         self.word = QComboBox()
         self.word.setEditable(True)
         self.word.addItems(["yes", "no"])
@@ -81,11 +90,8 @@ class RecorderPanel(QWidget):
         self.countdown.setSuffix(" s countdown")
         self.folder = QLabel(str(self.store.root))
         self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        folder_button = QPushButton("Change...")
-        folder_button.clicked.connect(self._choose_folder)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder, 1)
-        folder_row.addWidget(folder_button)
+        self.folder_button = QPushButton("Change...")
+        self.folder_button.clicked.connect(self._choose_folder)
 
         self.record_button = QPushButton("Record a clip")
         self.record_button.clicked.connect(self.start_recording)
@@ -104,6 +110,8 @@ class RecorderPanel(QWidget):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
 
+    def _build_clip_list(self) -> None:
+        """The recorded clips with play / delete / train buttons."""
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Word", "Speaker", "File", "Split"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -120,6 +128,10 @@ class RecorderPanel(QWidget):
         self.train_button.setToolTip("open a training job on this folder (alone, or added to a dataset)")
         self.train_button.clicked.connect(lambda: self.train_requested.emit(str(self.store.root)))
 
+    def _build_layout(self) -> None:
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.folder_button)
         form = QFormLayout()
         form.addRow("Word", self.word)
         form.addRow("Speaker", self.speaker)
@@ -140,6 +152,7 @@ class RecorderPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(clip_buttons)
 
+    def _build_timers(self) -> None:
         self._countdown_timer = QTimer(self)
         self._countdown_timer.setInterval(1000)
         self._countdown_timer.timeout.connect(self._count_down)
@@ -150,8 +163,6 @@ class RecorderPanel(QWidget):
         self._ready_timer.setInterval(500)
         self._ready_timer.timeout.connect(self._update_ready)
         self._ready_timer.start()
-        self._update_ready()
-        self.refresh_clips()
 
     # ----------------------------------------------------------------- public
     @property

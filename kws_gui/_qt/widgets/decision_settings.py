@@ -1,11 +1,13 @@
-"""Threshold, hop, smoothing and suppression controls."""
+"""Threshold, hop, smoothing and suppression controls over :class:`DecisionSettings`."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QWidget
 
-from kws_gui._qt.settings import DecisionValues
+from kws_gui.core.decision import HOP_RANGE_S, DecisionSettings
 
 
 def _spin(minimum: float, maximum: float, step: float, decimals: int, suffix: str = "") -> QDoubleSpinBox:
@@ -19,9 +21,12 @@ def _spin(minimum: float, maximum: float, step: float, decimals: int, suffix: st
 
 
 class DecisionSettingsWidget(QWidget):
-    """Edits a :class:`DecisionValues`; emits ``changed`` with the new values."""
+    """Edits the user-facing fields of a :class:`DecisionSettings`; emits ``changed`` with the new one.
 
-    changed = Signal(object)  # DecisionValues
+    The fields without a control (VAD, re-arming) keep the values last given to :meth:`set_values`.
+    """
+
+    changed = Signal(object)  # DecisionSettings
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,7 +34,7 @@ class DecisionSettingsWidget(QWidget):
         form.setContentsMargins(4, 4, 4, 4)
         self.threshold = _spin(0.05, 0.99, 0.05, 2)
         self.threshold.setToolTip("Smoothed probability a word must reach")
-        self.hop = _spin(0.02, 1.0, 0.02, 2, " s")
+        self.hop = _spin(max(0.02, HOP_RANGE_S[0]), min(1.0, HOP_RANGE_S[1]), 0.02, 2, " s")
         self.hop.setToolTip("Time between two inferences")
         self.smoothing = _spin(0.0, 2.0, 0.1, 2, " s")
         self.smoothing.setToolTip("Posterior averaging window")
@@ -40,21 +45,24 @@ class DecisionSettingsWidget(QWidget):
         form.addRow("Smoothing", self.smoothing)
         form.addRow("Suppression", self.suppression)
         self._updating = False
+        self._base = DecisionSettings()
         for box in (self.threshold, self.hop, self.smoothing, self.suppression):
             box.valueChanged.connect(self._emit)
-        self.set_values(DecisionValues())
+        self.set_values(self._base)
 
-    def values(self) -> DecisionValues:
-        """What the controls show."""
-        return DecisionValues(
+    def values(self) -> DecisionSettings:
+        """What the controls show (other fields as last set)."""
+        return dataclasses.replace(
+            self._base,
             threshold=self.threshold.value(),
             hop_s=self.hop.value(),
             smoothing_s=self.smoothing.value(),
             suppression_s=self.suppression.value(),
         )
 
-    def set_values(self, values: DecisionValues) -> None:
+    def set_values(self, values: DecisionSettings) -> None:
         """Show ``values`` without emitting ``changed``."""
+        self._base = values
         self._updating = True
         try:
             self.threshold.setValue(values.threshold)

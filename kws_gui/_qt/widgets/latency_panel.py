@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from kws_gui._qt.widgets.heading import heading
+
 if TYPE_CHECKING:
     from kws_gui.core.engine import EngineSnapshot
     from kws_gui.core.latency import LatencyStats
@@ -52,7 +54,7 @@ class LatencyPanel(QWidget):
         header.setStyleSheet("color: gray")
         grid.addWidget(header, 0, 0)
         for c, name in enumerate(COLUMNS, start=1):
-            title = self._bold(name)
+            title = heading(name)
             title.setToolTip(COLUMN_TIPS[name])
             grid.addWidget(title, 0, c, alignment=Qt.AlignmentFlag.AlignRight)
         self.cells: dict[tuple[str, str], QLabel] = {}
@@ -74,14 +76,6 @@ class LatencyPanel(QWidget):
         grid.addWidget(self.overflows, 4, 3)
         grid.addWidget(QLabel("runtime"), 5, 0)
         grid.addWidget(self.runtime, 5, 1, 1, len(COLUMNS))
-
-    @staticmethod
-    def _bold(text: str) -> QLabel:
-        label = QLabel(text)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-        return label
 
     def set_stats(self, name: str, stats: LatencyStats, window: LatencyStats | None = None) -> None:
         """Fill one row (``preprocess``, ``inference`` or ``total``): per hop, and the whole

@@ -1,4 +1,7 @@
-"""Audio sources: a microphone (sounddevice) and a WAV file paced in real time, one interface."""
+"""Audio sources: a microphone (sounddevice), a WAV file or samples paced in real time, one interface.
+
+A :class:`SourceSpec` says which of the microphone or a WAV file to use; :func:`open_source` opens it.
+"""
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, SampleCallback
 from kws_gui.core.audio.microphone import (
@@ -8,11 +11,24 @@ from kws_gui.core.audio.microphone import (
     list_input_devices,
     portaudio_status,
 )
-from kws_gui.core.audio.wav_source import WavFileSource
+from kws_gui.core.audio.spec import (
+    MICROPHONE,
+    SOURCE_KINDS,
+    WAV,
+    SourceSpec,
+    SourceSpecError,
+    open_source,
+    parse_device,
+)
+from kws_gui.core.audio.wav_source import ArraySource, WavFileSource
 from kws_gui.core.audio_io import AudioFileError
 
 __all__ = [
+    "MICROPHONE",
+    "WAV",
     "SAMPLE_RATE",
+    "SOURCE_KINDS",
+    "ArraySource",
     "AudioFileError",
     "AudioSource",
     "AudioSourceError",
@@ -20,7 +36,11 @@ __all__ = [
     "MicrophoneSource",
     "PortAudioStatus",
     "SampleCallback",
+    "SourceSpec",
+    "SourceSpecError",
     "WavFileSource",
     "list_input_devices",
+    "open_source",
+    "parse_device",
     "portaudio_status",
 ]

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-#: Rate of every block a source delivers.
-SAMPLE_RATE = 16000
+from kws_gui.core.audio_io import SAMPLE_RATE  # the rate of every block a source delivers
+
+__all__ = ["SAMPLE_RATE", "AudioSource", "AudioSourceError", "SampleCallback"]
 
 SampleCallback = Callable[[np.ndarray], None]
 

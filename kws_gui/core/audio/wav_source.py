@@ -1,9 +1,10 @@
-"""An audio file played as if it came from a microphone, so demos and tests need no device."""
+"""An audio file (or samples in memory) played as if it came from a microphone: demos and tests need no device."""
 
 from __future__ import annotations
 
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,54 +14,32 @@ from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, 
 from kws_gui.core.audio_io import AudioReader
 
 
-class WavFileSource(AudioSource):
-    """Delivers an audio file in ``block_s`` blocks, paced in real time (or as fast as possible).
+class PacedSource(AudioSource):
+    """Delivers one pass of blocks (:meth:`_one_pass`) from its own thread, paced in real time
+    (or, with ``realtime=False``, as fast as the consumer takes them); with ``loop`` the pass
+    repeats until :meth:`stop`. Subclasses say what a pass holds."""
 
-    The file's header is checked at construction, so an unreadable file raises
-    :class:`~kws_gui.core.audio_io.AudioFileError` before anything changes; the
-    playback thread then decodes (and resamples to 16 kHz) block by block, so
-    memory does not grow with the file's length (a decoding error met later
-    stops the source with :attr:`error` set). ``lead_silence_s``/``tail_silence_s``
-    pad the clip with zeros (a one-second clip ends before a streaming detector has
-    seen all of it).
-    With ``loop`` the clip (with its padding) repeats until :meth:`stop`.
-    With ``realtime=False`` blocks are delivered without waiting.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        loop: bool = False,
-        realtime: bool = True,
-        block_s: float = 0.02,
-        lead_silence_s: float = 0.0,
-        tail_silence_s: float = 0.0,
-    ) -> None:
+    def __init__(self, name: str, loop: bool = False, realtime: bool = True, block_s: float = 0.02) -> None:
         super().__init__()
-        if block_s <= 0 or lead_silence_s < 0 or tail_silence_s < 0:
-            raise ValueError("block_s must be positive and the silences non-negative")
-        self.path = Path(path)
-        self._reader = AudioReader(self.path, SAMPLE_RATE)
-        self._lead = int(round(lead_silence_s * SAMPLE_RATE))
-        self._tail = int(round(tail_silence_s * SAMPLE_RATE))
+        if block_s <= 0:
+            raise ValueError("block_s must be positive")
         self.loop = bool(loop)
         self.realtime = bool(realtime)
         self.block = max(1, int(round(block_s * SAMPLE_RATE)))
-        self.name = f"WAV: {self.path.name}" + (" (loop)" if self.loop else "")
+        self.name = name + (" (loop)" if self.loop else "")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
-    @property
-    def duration_s(self) -> float:
-        """Length of one pass as the file's header declares it, padding included."""
-        return self._reader.duration_s + (self._lead + self._tail) / SAMPLE_RATE
+    @abstractmethod
+    def _one_pass(self) -> Iterator[np.ndarray]:
+        """The blocks of one pass (the last one may be shorter than ``self.block``)."""
 
     @property
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, on_samples: SampleCallback) -> None:
-        """Start the playback thread from the beginning of the file."""
+        """Start the playback thread from the beginning."""
         if self.is_running:
             raise AudioSourceError(f"{self.name} is already running")
         self._stop.clear()
@@ -83,23 +62,6 @@ class WavFileSource(AudioSource):
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 
-    def _silence(self, samples: int) -> Iterator[np.ndarray]:
-        for start in range(0, samples, self.block):
-            yield np.zeros(min(self.block, samples - start), np.float32)
-
-    def _one_pass(self) -> Iterator[np.ndarray]:
-        """Lead silence, the file, tail silence, in blocks of exactly ``self.block``
-        samples (the last one of the pass may be shorter)."""
-        pending = np.zeros(0, np.float32)
-        parts = (self._silence(self._lead), self._reader.blocks(), self._silence(self._tail))
-        for part in (p for group in parts for p in group):
-            pending = np.concatenate([pending, part]) if pending.size else part
-            while pending.size >= self.block:
-                yield pending[: self.block]
-                pending = pending[self.block :]
-        if pending.size:
-            yield pending
-
     def _run(self, on_samples: SampleCallback) -> None:
         t0 = time.monotonic()
         delivered = 0
@@ -121,3 +83,87 @@ class WavFileSource(AudioSource):
                     return
         except Exception as exc:  # a failing consumer or file must not die silently
             self.error = f"{self.name}: {exc}"
+
+
+class WavFileSource(PacedSource):
+    """Delivers an audio file in ``block_s`` blocks, paced in real time (or as fast as possible).
+
+    The file's header is checked at construction, so an unreadable file raises
+    :class:`~kws_gui.core.audio_io.AudioFileError` before anything changes; the
+    playback thread then decodes (and resamples to 16 kHz) block by block, so
+    memory does not grow with the file's length (a decoding error met later
+    stops the source with :attr:`error` set). ``lead_silence_s``/``tail_silence_s``
+    pad the clip with zeros (a one-second clip ends before a streaming detector has
+    seen all of it).
+    With ``loop`` the clip (with its padding) repeats until :meth:`stop`.
+    With ``realtime=False`` blocks are delivered without waiting.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        loop: bool = False,
+        realtime: bool = True,
+        block_s: float = 0.02,
+        lead_silence_s: float = 0.0,
+        tail_silence_s: float = 0.0,
+    ) -> None:
+        if block_s <= 0 or lead_silence_s < 0 or tail_silence_s < 0:
+            raise ValueError("block_s must be positive and the silences non-negative")
+        self.path = Path(path)
+        self._reader = AudioReader(self.path, SAMPLE_RATE)
+        self._lead = int(round(lead_silence_s * SAMPLE_RATE))
+        self._tail = int(round(tail_silence_s * SAMPLE_RATE))
+        super().__init__(f"WAV: {self.path.name}", loop=loop, realtime=realtime, block_s=block_s)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of one pass as the file's header declares it, padding included."""
+        return self._reader.duration_s + (self._lead + self._tail) / SAMPLE_RATE
+
+    def _silence(self, samples: int) -> Iterator[np.ndarray]:
+        for start in range(0, samples, self.block):
+            yield np.zeros(min(self.block, samples - start), np.float32)
+
+    def _one_pass(self) -> Iterator[np.ndarray]:
+        """Lead silence, the file, tail silence, in blocks of exactly ``self.block``
+        samples (the last one of the pass may be shorter)."""
+        pending = np.zeros(0, np.float32)
+        parts = (self._silence(self._lead), self._reader.blocks(), self._silence(self._tail))
+        for part in (p for group in parts for p in group):
+            pending = np.concatenate([pending, part]) if pending.size else part
+            while pending.size >= self.block:
+                yield pending[: self.block]
+                pending = pending[self.block :]
+        if pending.size:
+            yield pending
+
+
+class ArraySource(PacedSource):
+    """16 kHz mono samples held in memory, delivered as a stream in ``block_s`` blocks.
+
+    With ``realtime=False`` the engine holds it back, so nothing is lost: how the
+    streaming evaluation (trainer.stream_eval) feeds long generated streams.
+    """
+
+    def __init__(
+        self,
+        samples: np.ndarray,
+        name: str = "samples",
+        loop: bool = False,
+        realtime: bool = True,
+        block_s: float = 0.02,
+    ) -> None:
+        super().__init__(name, loop=loop, realtime=realtime, block_s=block_s)
+        self.samples = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
+        if self.samples.size == 0:
+            raise ValueError("no samples to play")
+
+    @property
+    def duration_s(self) -> float:
+        """Length of one pass."""
+        return self.samples.size / SAMPLE_RATE
+
+    def _one_pass(self) -> Iterator[np.ndarray]:
+        for start in range(0, self.samples.size, self.block):
+            yield self.samples[start : start + self.block]

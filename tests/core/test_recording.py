@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from kws_gui.core.ring_buffer import AudioRingBuffer
-from kws_gui.jobs.recording import (
+from kws_gui.core.recording import (
     CaptureSession,
     ClipStore,
     RecordingError,
@@ -17,6 +16,7 @@ from kws_gui.jobs.recording import (
     check_speaker,
     check_word,
 )
+from kws_gui.core.ring_buffer import AudioRingBuffer
 
 SR = 16000
 

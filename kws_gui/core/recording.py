@@ -22,10 +22,9 @@ import numpy as np
 import soundfile
 
 from kws_gui.core.atomic_file import atomic_path, atomic_write
+from kws_gui.core.audio_io import SAMPLE_RATE
+from kws_gui.core.dataset_index import TESTING_LIST, VALIDATION_LIST
 
-SAMPLE_RATE = 16000
-VALIDATION_LIST = "validation_list.txt"
-TESTING_LIST = "testing_list.txt"
 _WORD_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,39}$")
 _CLIP_RE = re.compile(r"^(?P<speaker>.+)_nohash_(?P<n>\d+)\.wav$")
 
