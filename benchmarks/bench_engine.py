@@ -1,10 +1,12 @@
-"""Engine CPU use at 10 inferences/s, headless (target: <= 15 % of one core with plots).
+"""Engine CPU use at 10 inferences/s, headless (target, issue 12: <= 1 % of one core).
 
 Runs the real streaming engine on a WAV source paced in real time (a clip of
 speech looped, the VAD gate off so that every hop is classified) and measures
 the process CPU time over the run: audio source thread + engine worker, i.e.
 everything except the Qt plots. Prints the CPU share of one core and the
-per-hop timings, or one JSON object with --json.
+per-hop timings (only the new frames, and the hops that computed the whole window), or
+one JSON object with --json. The CPU share depends on how busy the machine is (other
+processes evict the caches between hops): the JSON keeps the load average.
 
     python benchmarks/bench_engine.py [--model M] [--seconds 10] [--hop 0.1] [--json]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -24,7 +27,7 @@ from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.model_file import KwsModel
 from kws_gui.paths import DEFAULT_MODEL, shared_data_dir
 
-TARGET_PERCENT = 15.0
+TARGET_PERCENT = 1.0
 CLIP = "speech_commands_v0.02/yes/f2e59fea_nohash_1.wav"
 
 
@@ -62,7 +65,11 @@ def run(model_path: Path, seconds: float, hop_s: float, warmup_s: float = 1.0) -
         "inference_median_us": round(snap.inference.median_us, 1),
         "per_hop_median_us": round(snap.total.median_us, 1),
         "per_hop_p95_us": round(snap.total.p95_us, 1),
+        "window_preprocess_median_us": round(snap.window_preprocess.median_us, 1),
+        "window_total_median_us": round(snap.window_total.median_us, 1),
         "dropped_hops": snap.dropped_hops,
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }
 
 
@@ -79,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(
             f"engine at {result['inferences_per_s']:.1f} inferences/s ({result['runtime']}): "
-            f"{result['cpu_percent_of_one_core']:.1f} % of one core (target <= {TARGET_PERCENT:.0f} % incl. plots); "
+            f"{result['cpu_percent_of_one_core']:.1f} % of one core (target <= {TARGET_PERCENT:g} %); "
             f"per hop median {result['per_hop_median_us']:.0f} us (preprocess {result['preprocess_median_us']:.0f}, "
-            f"inference {result['inference_median_us']:.0f}), p95 {result['per_hop_p95_us']:.0f} us"
+            f"inference {result['inference_median_us']:.0f}), p95 {result['per_hop_p95_us']:.0f} us; "
+            f"whole-window hops {result['window_total_median_us']:.0f} us "
+            f"(preprocess {result['window_preprocess_median_us']:.0f}); load average {result['load_average']}"
         )
     return 0
 

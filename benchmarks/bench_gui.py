@@ -13,7 +13,9 @@ display, log), and the energy gate never skips a hop.
    during this phase and the worst stall within 1 s after each swap is
    reported separately.
 
-Targets (issue 3): CPU <= 15 % of one core; no stall above 50 ms.
+Targets: CPU <= 5 % of one core (issue 12; issue 3 asked 15 %); no stall above 50 ms.
+The CPU share depends on how busy the machine is (other processes evict the caches
+between frames): the JSON keeps the load average.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--seconds 10] [--swaps 6] [--json]
 """
@@ -37,7 +39,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 #: A held-out (test-list) speaker of the tts-yes-no set.
 YES_CLIP = Path("tts-yes-no") / "yes" / "00bc6789_nohash_0.wav"
-CPU_TARGET_PERCENT = 15.0
+CPU_TARGET_PERCENT = 5.0
 STALL_TARGET_MS = 50.0
 
 
@@ -222,6 +224,8 @@ def run(args: argparse.Namespace) -> dict:
             "swaps_failed": len(failed),
             "max_stall_after_swap_ms": round(swap_stall, 1),
             "targets": {"cpu_percent": CPU_TARGET_PERCENT, "stall_ms": STALL_TARGET_MS},
+            "load_average": [round(v, 2) for v in os.getloadavg()],
+            "cpus": os.cpu_count(),
         }
         result["meets_targets"] = bool(
             result["cpu_percent_of_one_core"] <= CPU_TARGET_PERCENT

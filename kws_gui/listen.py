@@ -128,13 +128,17 @@ class _Printer:
             "runtime": snap.runtime,
             "decision": dataclasses.asdict(self.decision),
         }
+        # per hop: only the frames the hop completed; window_*: hops that computed the whole window
         for name, st in (
             ("preprocess", snap.preprocess),
             ("inference", snap.inference),
             ("total", snap.total),
+            ("window_preprocess", snap.window_preprocess),
+            ("window_total", snap.window_total),
         ):
             data[f"{name}_median_us"] = round(st.median_us, 1)
             data[f"{name}_p95_us"] = round(st.p95_us, 1)
+            data[f"{name}_n"] = st.count
         with self._lock:
             if self.as_json:
                 print(json.dumps(data), file=self.out, flush=True)
@@ -142,9 +146,11 @@ class _Printer:
                 print(
                     f"{self.count} detection(s) in {snap.time_s:.1f} s of audio; "
                     f"{snap.inferences} inferences, {snap.vad_skips} skipped as silence\n"
-                    f"  preprocessing {snap.preprocess.describe()}\n"
-                    f"  inference     {snap.inference.describe()} ({snap.runtime})\n"
-                    f"  per hop       {snap.total.describe()}",
+                    f"  preprocessing per hop   {snap.preprocess.describe()} (new frames only)\n"
+                    f"  inference               {snap.inference.describe()} ({snap.runtime})\n"
+                    f"  total per hop           {snap.total.describe()}\n"
+                    f"  whole-window hops: preprocessing {snap.window_preprocess.describe()}, "
+                    f"total {snap.window_total.describe()}",
                     file=self.out,
                     flush=True,
                 )

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from kws_gui.core.frontend import limit_blas_threads
 from kws_gui.core.train_config import PRESETS
 from trainer.progress import Cancelled, CancelToken, Reporter, make_reporter, to_json
 
@@ -573,6 +574,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
                 _print_json(session, result)
             else:
                 print(result["table"])
+                print(f"\nPer hop of {result['hop_s']:g} s (only the new frames, as the live engine):")
+                print(result["streaming_table"])
         return EXIT_OK
 
     return _run(args, body)
@@ -689,6 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point of kws-train."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    limit_blas_threads()
     return int(args.func(args))
 
 

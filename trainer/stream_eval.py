@@ -27,7 +27,8 @@ Two ways to run a model over them:
   ``kws-listen --fast`` runs a WAV: hop timing, energy gate, smoothing and
   decisions exactly as live;
 * the replay path for tuning: :func:`compute_posteriors` runs the model once per
-  hop (every hop, with each window's loudest-hop level), then :func:`replay`
+  hop (every hop, on the features the engine computes, with each window's
+  loudest-hop level), then :func:`replay`
   re-runs only the :class:`~kws_gui.core.decision.DecisionMaker` for any decision
   settings at that hop size, in well under a second per setting.
   :func:`tune_decision` does that over a grid and picks recommended settings
@@ -88,6 +89,7 @@ from kws_gui.core.decision import (
 )
 from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.model_file import KwsModel
+from kws_gui.core.streaming_features import StreamingFeatures
 
 SR = 16000
 KEYWORDS, OTHER_WORDS, NOISE = "keywords", "other_words", "noise"
@@ -565,23 +567,39 @@ class StreamPosteriors:
         return np.arange(1, len(self.probs) + 1) * self.hop_samples / SR
 
 
+class _PaddedStream:
+    """A whole stream read as :class:`StreamingFeatures` reads the engine's ring buffer."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+
+    def window(self, end: int, n: int) -> np.ndarray:
+        """A copy of the ``n`` samples before ``end``."""
+        return self.samples[end - n : end].copy()
+
+
 def compute_posteriors(
     model: KwsModel, streams: StreamSet, hop_s: float | None = None
 ) -> dict[str, StreamPosteriors]:
-    """Run the model once per hop over every stream (the expensive part of a replay)."""
+    """Run the model once per hop over every stream (the expensive part of a replay).
+
+    The features come as the engine makes them: :class:`StreamingFeatures` on a frame
+    grid anchored at the stream's start, only the new frames computed per hop.
+    """
     decision = DecisionSettings() if hop_s is None else DecisionSettings(hop_s=hop_s)
     hop = EngineSettings(decision=decision).hop_samples
     n = model.frontend_config.clip_samples
     out = {}
     for kind, stream in streams.streams.items():
-        padded = np.concatenate([np.zeros(n, np.float32), stream.audio])
+        padded = _PaddedStream(np.concatenate([np.zeros(n, np.float32), stream.audio]))
+        features = StreamingFeatures(model.frontend, origin=n)  # the stream starts after n zeros
         hops = stream.audio.size // hop
         probs = np.empty((hops, len(model.labels)), np.float32)
         peaks = np.empty(hops, np.float32)
         for k in range(hops):
-            window = padded[(k + 1) * hop : (k + 1) * hop + n]  # ends at sample (k + 1) * hop of the stream
-            peaks[k] = peak_hop_dbfs(window, hop)
-            probs[k] = model.predict_window(window)[1]
+            end = n + (k + 1) * hop  # sample (k + 1) * hop of the stream
+            peaks[k] = peak_hop_dbfs(padded.window(end, n), hop)
+            probs[k] = model.predict_features(features.update(padded, end))
         out[kind] = StreamPosteriors(
             kind,
             hop,

@@ -5,8 +5,12 @@ An :class:`~kws_gui.core.audio.AudioSource` writes blocks into :attr:`StreamingE
 boundaries counted in *samples written*, not wall time, so a WAV delivered as
 fast as possible and a live microphone run the same code. At each boundary it
 takes the last window (the model's ``clip_duration_s``), and unless the energy
-gate finds silence (no hop of the window reaches the VAD threshold) runs the model's own frontend and interpreter, times both
-(``perf_counter_ns``), smooths the posteriors and decides.
+gate finds silence (no hop of the window reaches the VAD threshold) updates the
+window's features (:class:`~kws_gui.core.streaming_features.StreamingFeatures`: only
+the frames completed since the last hop are computed), runs the interpreter, times
+both (``perf_counter_ns``), smooths the posteriors and decides. Every
+:data:`WHOLE_WINDOW_EVERY`-th classified hop computes the whole window instead, so
+the statistics show the full-window cost beside the per-hop cost.
 
 A model that fails while running (an exception, or scores that are not finite)
 is replaced by the model it had replaced, if that one had not failed
@@ -35,13 +39,18 @@ import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError
 from kws_gui.core.decision import DecisionMaker, DecisionSettings, Detection, peak_hop_dbfs, rms_dbfs
+from kws_gui.core.frontend import limit_blas_threads
 from kws_gui.core.latency import LatencyStats, RollingLatency
 from kws_gui.core.model_file import KwsModel
 from kws_gui.core.ring_buffer import AudioRingBuffer
+from kws_gui.core.streaming_features import StreamingFeatures
 
 #: A live source more than this far ahead of the worker makes it skip to the newest hop.
 MAX_REALTIME_LAG_S = 1.0
 _POLL_S = 0.05
+#: Every this many classified hops the features of the whole window are computed again
+#: (timed as the full-window figure; the result is the same matrix).
+WHOLE_WINDOW_EVERY = 10
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,13 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class InferenceRecord:
-    """One hop: what the model said (zeros when the VAD gate skipped it) and what it cost."""
+    """One hop: what the model said (zeros when the VAD gate skipped it) and what it cost.
+
+    ``whole_window`` is True when this hop computed the features of the whole window
+    (the first hop of a stream, after a window's length of silence or a model with
+    another frontend, and every :data:`WHOLE_WINDOW_EVERY`-th hop), False when it
+    computed only the new frames.
+    """
 
     time_s: float
     probs: np.ndarray
@@ -80,6 +95,7 @@ class InferenceRecord:
     preprocess_ns: int
     inference_ns: int
     vad_skipped: bool
+    whole_window: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,9 @@ class EngineSnapshot:
 
     ``features`` are those of the last window that was classified (kept while
     the VAD gate skips); ``level_dbfs`` is the RMS level of the last hop.
+    ``preprocess`` and ``total`` are per hop (only the new frames computed: what the
+    device spends), ``window_preprocess`` and ``window_total`` the same for the hops
+    that computed the whole window (the cost of classifying one window from scratch).
     """
 
     time_s: float
@@ -114,6 +133,8 @@ class EngineSnapshot:
     error: str | None = None
     model_rollbacks: int = 0
     rollback_reason: str | None = None
+    window_preprocess: LatencyStats = field(default_factory=LatencyStats)
+    window_total: LatencyStats = field(default_factory=LatencyStats)
     keywords: tuple[str, ...] = ()
 
 
@@ -131,6 +152,7 @@ class StreamingEngine:
     """
 
     def __init__(self, model: KwsModel, settings: EngineSettings | None = None) -> None:
+        limit_blas_threads()
         self._settings = settings or EngineSettings()
         self.ring = AudioRingBuffer(int(round(self._settings.ring_seconds * SAMPLE_RATE)))
         self._lock = threading.Lock()  # guards every field read by other threads
@@ -155,6 +177,9 @@ class StreamingEngine:
         self._preprocess = RollingLatency()
         self._inference = RollingLatency()
         self._total = RollingLatency()
+        self._window_preprocess = RollingLatency()
+        self._window_total = RollingLatency()
+        self._stream = StreamingFeatures(model.frontend)
         self._zeros = np.zeros(len(model.labels), dtype=np.float32)
         self._time_s = 0.0
         self._features: np.ndarray | None = None
@@ -317,6 +342,8 @@ class StreamingEngine:
             error=error,
             model_rollbacks=rollbacks,
             rollback_reason=why,
+            window_preprocess=self._window_preprocess.stats(),
+            window_total=self._window_total.stats(),
         )
 
     @staticmethod
@@ -412,10 +439,21 @@ class StreamingEngine:
                 self._decision = self._decision_maker(self._model, self._settings)
             if reset is not None:
                 self._source_start = reset
+                self._stream.reset(reset)
                 self._next_boundary = reset + self._settings.hop_samples
         if model is not None:
-            for stats in (self._preprocess, self._inference, self._total):
-                stats.reset()
+            self._reset_latency()
+
+    def _reset_latency(self) -> None:
+        """Forget the timings (another model runs)."""
+        for stats in (
+            self._preprocess,
+            self._inference,
+            self._total,
+            self._window_preprocess,
+            self._window_total,
+        ):
+            stats.reset()
 
     def _use_model(self, model: KwsModel) -> None:
         """Make ``model`` the current one (caller holds the lock)."""
@@ -436,8 +474,7 @@ class StreamingEngine:
             self._rollbacks += 1
             self._rollback_reason = f"{Path(model.path).name} failed while running ({error})"
             self._decision = self._decision_maker(fallback, self._settings)
-        for stats in (self._preprocess, self._inference, self._total):
-            stats.reset()
+        self._reset_latency()
 
     def _process(self, boundary: int) -> None:
         """Classify the window ending at ``boundary`` and decide."""
@@ -460,12 +497,13 @@ class StreamingEngine:
         features = None
         pre_ns = inf_ns = 0
         error = None
+        whole = False
         if skipped:
             probs = self._zeros
             self._decision.skip()
         else:
             try:
-                features, probs, pre_ns, inf_ns = model.predict_window(window)
+                features, probs, pre_ns, inf_ns, whole = self._classify(model, boundary)
                 if not np.all(np.isfinite(probs)):
                     raise ValueError("the model gave scores that are not finite numbers")
                 detection = self._decision.update(probs, time_s)
@@ -476,11 +514,15 @@ class StreamingEngine:
                 self._decision.skip()
         total_ns = time.perf_counter_ns() - t0
         smoothed = self._decision.smoothed
-        record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped)
+        record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped, whole)
         if not skipped and error is None:
-            self._preprocess.add(pre_ns)
             self._inference.add(inf_ns)
-            self._total.add(total_ns)
+            if whole:
+                self._window_preprocess.add(pre_ns)
+                self._window_total.add(total_ns)
+            else:
+                self._preprocess.add(pre_ns)
+                self._total.add(total_ns)
         with self._lock:
             self._time_s = time_s
             self._probs = probs
@@ -501,3 +543,20 @@ class StreamingEngine:
         for listener in listeners:
             with contextlib.suppress(Exception):  # a broken listener must not stop detection
                 listener(detection)
+
+    def _classify(self, model: KwsModel, boundary: int) -> tuple[np.ndarray, np.ndarray, int, int, bool]:
+        """Features (new frames only, or the whole window), probabilities, their ns, whole or not.
+
+        The frames kept are reused while the model's frontend config stays the same,
+        whichever way the model changed (a swap, a rollback).
+        """
+        stream = self._stream
+        if stream.frontend is not model.frontend and stream.frontend.config != model.frontend_config:
+            stream = self._stream = StreamingFeatures(model.frontend, stream.origin)
+        whole = self._inferences % WHOLE_WINDOW_EVERY == 0
+        t0 = time.perf_counter_ns()
+        features = stream.update(self.ring, boundary, whole_window=whole)
+        t1 = time.perf_counter_ns()
+        probs = model.predict_features(features)
+        t2 = time.perf_counter_ns()
+        return features, probs, t1 - t0, t2 - t1, stream.frames_computed == stream.num_frames

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import scipy.fft
 
 from kws_gui.core.audio_io import SAMPLE_RATE
 
@@ -302,8 +303,64 @@ def dct_ii_matrix(num_mel_bins: int, num_mfccs: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------- frontend
+def frame_view(audio: np.ndarray, frame_length: int, frame_step: int) -> np.ndarray:
+    """Overlapping frames along the last axis (``pad_end=False``) as a view, no copy.
+
+    ``(..., samples)`` -> ``(..., frames, frame_length)``. Built with the ndarray
+    constructor: ``sliding_window_view``/``as_strided`` cost 7-10 µs more per call.
+    """
+    x = np.ascontiguousarray(audio, dtype=np.float32)
+    count = max(0, 1 + (x.shape[-1] - frame_length) // frame_step) if x.shape[-1] >= frame_length else 0
+    shape = (*x.shape[:-1], count, frame_length)
+    strides = (*x.strides[:-1], frame_step * x.itemsize, x.itemsize)
+    return np.ndarray(shape, np.float32, buffer=x, strides=strides)
+
+
+_BLAS_LIMITED: object | None = None  # the threadpoolctl limit, once applied
+
+
+def limit_blas_threads() -> None:
+    """Let BLAS run on the calling thread only, in this whole process (idempotent).
+
+    OpenBLAS starts worker threads for products above ~262 k multiply-adds (the
+    reference's whole-window mel product, every training batch); on a busy machine
+    (or a Pi drawing plots) those threads spin and wait for a core: the reference's
+    49x254x40 product took 11.9 ms instead of 29 µs on this 2-core machine under
+    load, and batch features of 512 clips 594 ms instead of 155 ms. The frontend's
+    products are small, so one thread is also the fastest when the machine is idle.
+    Called by the streaming engine, the model timing and ``kws-train``.
+    """
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED is None:
+        from threadpoolctl import threadpool_limits
+
+        _BLAS_LIMITED = threadpool_limits(limits=1, user_api="blas")
+
+
+def rfft(frames: np.ndarray, n: int) -> np.ndarray:
+    """One-sided FFT along the last axis, zero-padded to ``n``; float32 in, complex64 out.
+
+    ``scipy.fft`` keeps single precision (NumPy < 2 computes in complex128) and is
+    faster than ``numpy.fft`` on stacks of frames.
+    """
+    if frames.shape[-1] == n:  # no padding: the shorter call is ~1 µs cheaper
+        return scipy.fft.rfft(frames, axis=-1)
+    return scipy.fft.rfft(frames, n=n, axis=-1)
+
+
 class Frontend:
-    """Computes features for a :class:`FrontendConfig`; matrices are built once."""
+    """Computes features for a :class:`FrontendConfig`; matrices are built once.
+
+    Every path (one window, a batch of clips, the streaming frames of
+    :class:`~kws_gui.core.streaming_features.StreamingFeatures`) goes through
+    :meth:`frame_features`. Framing, window, FFT and magnitudes (nearly all the work)
+    run in float32; only the spectrogram bins that some mel filter covers
+    (:attr:`mel_band`) become magnitudes. The two small projections (mel weights, DCT)
+    and the log accumulate in float64 before the float32 result: BLAS rounds a
+    float32 product differently for different numbers of rows (up to 2 ulps,
+    7.6e-6 on an MFCC c0 of -78 here), and a frame's features must not depend on how
+    many frames are computed together (streaming vs whole window vs batch).
+    """
 
     def __init__(self, config: FrontendConfig) -> None:
         self.config = config
@@ -313,11 +370,32 @@ class Frontend:
         return periodic_hann(self.config.frame_length)
 
     @cached_property
+    def fft_size(self) -> int:
+        """``config.fft_size``, looked up once (frame_features runs every hop)."""
+        return self.config.fft_size
+
+    @cached_property
     def mel_matrix(self) -> np.ndarray:
         c = self.config
         return linear_to_mel_weight_matrix(
             c.num_mel_bins, c.num_spectrogram_bins, c.sample_rate, c.lower_edge_hz, c.upper_edge_hz
         )
+
+    @cached_property
+    def mel_band(self) -> tuple[int, int]:
+        """First and one-past-last spectrogram bin with a non-zero mel weight."""
+        rows = np.flatnonzero(self.mel_matrix.any(axis=1))
+        return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+
+    @cached_property
+    def band_mel_matrix(self) -> np.ndarray:
+        """The rows of :attr:`mel_matrix` in :attr:`mel_band` (the others are zero), float64."""
+        lo, hi = self.mel_band
+        return self.mel_matrix[lo:hi].astype(np.float64)
+
+    @cached_property
+    def _dct_matrix64(self) -> np.ndarray | None:
+        return None if self.dct_matrix is None else self.dct_matrix.astype(np.float64)
 
     @cached_property
     def dct_matrix(self) -> np.ndarray | None:
@@ -327,31 +405,40 @@ class Frontend:
     # --------------------------------------------------------------- stages
     def frames(self, audio: np.ndarray) -> np.ndarray:
         """Frame a 1-D signal (``pad_end=False``): shape (frames, frame_length)."""
-        c = self.config
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim != 1:
             raise ValueError(f"audio must be 1-D, got shape {x.shape}")
-        if x.shape[0] < c.frame_length:
-            return np.zeros((0, c.frame_length), dtype=np.float32)
-        view = np.lib.stride_tricks.sliding_window_view(x, c.frame_length)
-        return view[:: c.frame_step]
+        return frame_view(x, self.config.frame_length, self.config.frame_step)
 
     def magnitude_spectrogram(self, audio: np.ndarray) -> np.ndarray:
         """|STFT| with a periodic Hann window: shape (frames, fft_size // 2 + 1)."""
-        framed = self.frames(audio) * self.window
-        return np.abs(np.fft.rfft(framed, n=self.config.fft_size, axis=-1)).astype(np.float32)
+        return np.abs(rfft(self.frames(audio) * self.window, self.config.fft_size))
+
+    def frame_features(self, frames: np.ndarray) -> np.ndarray:
+        """The features of frames: (..., frame_length) float32 -> (..., features) float32.
+
+        Window, FFT, magnitude of the mel band, mel weights, ``log(mel + 1e-6)``, DCT.
+        """
+        lo, hi = self.mel_band
+        spectrum = rfft(frames * self.window, self.fft_size)
+        magnitude = np.abs(spectrum[..., lo:hi])
+        shape = magnitude.shape[:-1]
+        # One 2-D product: NumPy runs a stacked (3-D) matmul as one small GEMM per clip.
+        feats = magnitude.reshape(-1, hi - lo) @ self.band_mel_matrix
+        feats += LOG_OFFSET
+        np.log(feats, out=feats)
+        if self._dct_matrix64 is not None:
+            feats = feats @ self._dct_matrix64
+        return feats.astype(np.float32).reshape(*shape, feats.shape[-1])
 
     def log_mel(self, audio: np.ndarray) -> np.ndarray:
         """``log(mel + 1e-6)``: shape (frames, mel bins)."""
         mel = self.magnitude_spectrogram(audio) @ self.mel_matrix
-        return np.log(mel + LOG_OFFSET).astype(np.float32)
+        return np.log(mel + LOG_OFFSET)
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """The model's features for a signal of any length: shape (frames, features)."""
-        log_mel = self.log_mel(audio)
-        if self.dct_matrix is None:
-            return log_mel
-        return (log_mel @ self.dct_matrix).astype(np.float32)
+        return self.frame_features(self.frames(audio))
 
     def window_features(self, window: np.ndarray) -> np.ndarray:
         """Features of exactly one clip (padded with zeros / cropped to the clip length)."""
@@ -375,14 +462,8 @@ class Frontend:
         out = np.empty((clips.shape[0], *c.feature_shape), dtype=np.float32)
         for start in range(0, clips.shape[0], batch_size):
             chunk = clips[start : start + batch_size]
-            framed = np.lib.stride_tricks.sliding_window_view(chunk, c.frame_length, axis=1)[
-                :, :: c.frame_step
-            ]
-            spectrum = np.abs(np.fft.rfft(framed * self.window, n=c.fft_size, axis=-1)).astype(np.float32)
-            feats = np.log(spectrum @ self.mel_matrix + LOG_OFFSET)
-            if self.dct_matrix is not None:
-                feats = feats @ self.dct_matrix
-            out[start : start + len(chunk)] = feats
+            framed = frame_view(chunk, c.frame_length, c.frame_step)
+            out[start : start + len(chunk)] = self.frame_features(framed)
         return out
 
 

@@ -157,6 +157,14 @@ class KwsModel:
         self._input = inputs[0]
         self._output = outputs[0]
         self._check_shapes()
+        # Everything predict_features needs, looked up once (it runs every hop).
+        self._input_index = int(self._input["index"])
+        self._output_index = int(self._output["index"])
+        self._input_shape = tuple(int(v) for v in self._input["shape"])
+        self._input_dtype = np.dtype(self._input["dtype"])
+        self._input_quant = _quantization(self._input) if self._input_dtype.kind in "iu" else None
+        out_dtype = np.dtype(self._output["dtype"])
+        self._output_quant = _quantization(self._output) if out_dtype.kind in "iu" else None
         self._check_runs()
 
     # ---------------------------------------------------------------- loading
@@ -203,28 +211,29 @@ class KwsModel:
     # ---------------------------------------------------------------- running
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return tuple(int(v) for v in self._input["shape"])
+        return self._input_shape
 
     @property
     def is_quantized(self) -> bool:
         """True when the input tensor is integer (full-integer quantized model)."""
-        return np.dtype(self._input["dtype"]).kind in "iu"
+        return self._input_quant is not None
 
     def predict_features(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities (float32, one per label) for one clip's features."""
-        x = np.asarray(features, dtype=np.float32).reshape(self.input_shape)
-        dtype = np.dtype(self._input["dtype"])
-        if dtype.kind in "iu":
-            scale, zero_point = self._input["quantization"]
-            info = np.iinfo(dtype)
-            x = np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(dtype)
-        self.interpreter.set_tensor(self._input["index"], x)
+        x = np.asarray(features, dtype=np.float32).reshape(self._input_shape)
+        if self._input_quant is not None:
+            scale, zero_point, lo, hi = self._input_quant
+            x = x / np.float32(scale)
+            x += zero_point
+            np.rint(x, out=x)
+            x = np.clip(x, lo, hi, out=x).astype(self._input_dtype)
+        self.interpreter.set_tensor(self._input_index, x)
         self.interpreter.invoke()
-        y = self.interpreter.get_tensor(self._output["index"]).reshape(-1)
-        if np.dtype(self._output["dtype"]).kind in "iu":
-            scale, zero_point = self._output["quantization"]
-            y = (y.astype(np.float32) - zero_point) * scale
-        return y.astype(np.float32)
+        y = self.interpreter.get_tensor(self._output_index).reshape(-1)
+        if self._output_quant is not None:
+            scale, zero_point, _, _ = self._output_quant
+            return (y.astype(np.float32) - zero_point) * np.float32(scale)
+        return y.astype(np.float32, copy=False)
 
     def predict_window(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
         """Features, probabilities, preprocessing ns and inference ns for one window."""
@@ -266,6 +275,13 @@ class KwsModel:
             keywords=self.keywords,
             recommended_decision=dict(self.recommended_decision),
         )
+
+
+def _quantization(tensor: dict[str, Any]) -> tuple[float, int, int, int]:
+    """Scale, zero point and value range of an integer tensor."""
+    scale, zero_point = tensor["quantization"]
+    info = np.iinfo(np.dtype(tensor["dtype"]))
+    return float(scale), int(zero_point), int(info.min), int(info.max)
 
 
 def _checked_metadata(data: bytes) -> dict[str, Any]:

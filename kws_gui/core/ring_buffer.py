@@ -4,11 +4,13 @@ The audio thread calls :meth:`AudioRingBuffer.write` (one copy under a short loc
 no allocation); readers ask for the last ``n`` samples, for the samples written
 since a position they remember, or for the window ending at a given absolute
 position. Positions count every sample ever written, so they double as a stream
-clock (``position / sample_rate`` seconds).
+clock (``position / sample_rate`` seconds). A writer wakes a waiting reader only when
+the position it waits for is reached (not on every audio block).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -24,6 +26,8 @@ class AudioRingBuffer:
         self._data = np.zeros(self.capacity, dtype=np.float32)
         self._total = 0
         self._cond = threading.Condition(threading.Lock())
+        self._waiting_for: list[int] = []  # positions readers wait for (under the lock)
+        self._wake_at: float = math.inf  # the smallest of them
 
     # ------------------------------------------------------------------ writing
     def write(self, samples: np.ndarray) -> None:
@@ -44,7 +48,8 @@ class AudioRingBuffer:
             if first < x.size:
                 self._data[: x.size - first] = x[first:]
             self._total += n
-            self._cond.notify_all()
+            if self._total >= self._wake_at:
+                self._cond.notify_all()
 
     # ------------------------------------------------------------------ reading
     @property
@@ -75,8 +80,17 @@ class AudioRingBuffer:
 
     def wait_until(self, position: int, timeout: float | None = None) -> bool:
         """Block until ``total_written >= position``; False on timeout."""
+        position = int(position)
         with self._cond:
-            return self._cond.wait_for(lambda: self._total >= position, timeout)
+            if self._total >= position:
+                return True
+            self._waiting_for.append(position)
+            self._wake_at = min(self._waiting_for)
+            try:
+                return self._cond.wait_for(lambda: self._total >= position, timeout)
+            finally:
+                self._waiting_for.remove(position)
+                self._wake_at = min(self._waiting_for, default=math.inf)
 
     def _window_locked(self, end: int, n: int) -> np.ndarray:
         n = int(n)

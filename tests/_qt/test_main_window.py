@@ -57,7 +57,7 @@ def test_yes_clip_shows_yes_and_latency(make_window, qtbot, yes_wav, no_wav) -> 
     qtbot.waitUntil(lambda: window.latency.value("total", "median") != "-", timeout=5000)
     number = re.compile(r"^[\d,]+( ms)?$")
     for row in ("preprocess", "inference", "total"):
-        for col in ("last", "median", "p95"):
+        for col in ("last", "median", "p95", "window"):
             assert number.match(window.latency.value(row, col)), (row, col, window.latency.value(row, col))
     qtbot.waitUntil(lambda: float(window.latency.rate.text()) > 0, timeout=5000)
     assert window.latency.runtime.text() in ("LiteRT", "tflite-runtime", "tf.lite")

@@ -206,10 +206,10 @@ def test_hostile_metadata_and_run_time_failures_keep_the_good_model(
         model, info = real_load(path)
         if path.endswith("fails_later.tflite"):
 
-            def predict_window(window):
+            def predict_features(features):
                 raise MemoryError("Unable to allocate 61.0 GiB")
 
-            model.predict_window = predict_window
+            model.predict_features = predict_features
         return model, info
 
     monkeypatch.setattr(controller_module, "_load_model", load_failing)

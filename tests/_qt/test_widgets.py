@@ -40,8 +40,8 @@ def test_spectrogram_peak_at_the_tone_frequency(qtbot) -> None:
     spec.refresh()
     spec.grab()
     assert spec.paints > 0
-    # The colour of the newest column is brightest at the tone's row.
-    rgba = spec.displayed_rgba()
+    # The colour of the newest column is brightest at the tone's row (the screen has the top row first).
+    rgba = spec.displayed_rgba()[::-1]
     assert int(np.argmax(rgba[:, -1, :3].sum(axis=1))) == int(np.argmax(newest))
 
 
@@ -117,22 +117,44 @@ def test_latency_panel_formats(qtbot) -> None:
     assert panel.value("inference", "last") == "250"
     assert panel.value("inference", "median") == "1,234"
     assert panel.value("inference", "p95") == "250 ms"
+    assert panel.value("inference", "window") == "1,234"  # the same cost per hop and per window
     assert format_us(5.0, 0) == "-"
+    hop = LatencyStats(last_us=31.0, median_us=30.2, p95_us=45.0, count=90)
+    panel.set_stats("preprocess", hop, LatencyStats(last_us=80.0, median_us=79.6, p95_us=95.0, count=10))
+    assert [panel.value("preprocess", c) for c in ("last", "median", "p95", "window")] == [
+        "31",
+        "30",
+        "45",
+        "80",
+    ]
+    panel.set_stats("total", hop, LatencyStats())
+    assert panel.value("total", "window") == "-"  # no whole window measured yet
 
 
 def test_feature_image_shows_the_matrix(qtbot) -> None:
     widget = FeatureImageWidget()
     qtbot.addWidget(widget)
     widget.set_kind("mfcc", (61, 16))
-    widget.set_features(np.random.default_rng(1).standard_normal((61, 16)).astype(np.float32))
-    assert widget.shape == (61, 16)
-    assert widget.image_item.rgba.shape == (16, 61, 4)
+    matrix = np.random.default_rng(1).standard_normal((61, 16)).astype(np.float32)
+    matrix[:, 0] = 50.0  # c0, the energy, is left out of the colour range
+    widget.set_features(matrix)
+    assert widget.shape == (61, 16) and widget.rgba.shape == (16, 61, 4)
+    widget.resize(300, 200)
     widget.grab()
-    assert widget.image_item.paints > 0
+    assert widget.paints > 0
+    # time left to right, feature 0 at the bottom; the largest value of c1..c15 is the brightest
+    rgba = widget.displayed_rgba()
+    frame, feature = np.unravel_index(np.argmax(matrix[:, 1:]), (61, 15))
+    assert (rgba[15 - (feature + 1), frame] == widget.lut[255]).all()
+    assert (rgba[15, :] == widget.lut[255]).all()  # c0 above the range: the top colour
+    updates = widget.updates
+    widget.set_features(matrix)  # the same matrix again (no new frame): nothing to do
+    assert widget.updates == updates
     widget.set_features(np.zeros((49, 40), np.float32))  # a log-Mel model; constant image
     assert widget.shape == (49, 40)
     widget.set_features(None)
     assert widget.shape is None
+    widget.grab()  # an empty plot paints too
 
 
 def test_probability_plot_traces_and_threshold(qtbot) -> None:
@@ -222,29 +244,22 @@ def test_decision_settings_round_trip(qtbot) -> None:
     )
 
 
-def test_rgba_image_item_paints_the_colour_map_colours(qtbot) -> None:
+def test_rgba_image_plot_paints_the_colour_map_colours(qtbot) -> None:
     """Byte order check: a buffer of the colour map's top colour appears as that colour."""
     import pyqtgraph as pg
 
-    from kws_gui._qt.widgets._rgba_image import RgbaImageItem, colorize, lookup_table
+    from kws_gui._qt.widgets._rgba_image import RgbaImagePlot, colorize, lookup_table
 
     lut = lookup_table("inferno")
-    rgba = np.ascontiguousarray(colorize(np.ones((4, 8)), 0.0, 1.0, lut))
-    plot = pg.PlotWidget()
+    plot = RgbaImagePlot("title", 4, 8, lut)
     qtbot.addWidget(plot)
-    item = RgbaImageItem(rgba)
-    plot.addItem(item)
-    plot.getPlotItem().hideAxis("left")
-    plot.getPlotItem().hideAxis("bottom")
-    plot.setXRange(0, 8, padding=0)
-    plot.setYRange(0, 4, padding=0)
+    plot.rgba[:] = colorize(np.ones((4, 8)), 0.0, 1.0, lut)
     plot.resize(200, 100)
     image = plot.grab().toImage()
-    color = image.pixelColor(image.width() // 2, image.height() // 2)
+    centre = plot.plot_rect().center()
+    color = image.pixelColor(centre.x(), centre.y())
     expected = pg.colormap.get("inferno").map(1.0, mode="qcolor")
     assert (color.red(), color.green(), color.blue()) == (expected.red(), expected.green(), expected.blue())
-    with pytest.raises(ValueError):
-        RgbaImageItem(np.zeros((4, 8, 3), np.uint8))
 
 
 def test_notice_bar_clears_by_topic_and_keeps_errors_over_information(qtbot) -> None:

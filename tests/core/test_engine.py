@@ -11,6 +11,7 @@ from kws_gui.core.audio import AudioSourceError, MicrophoneSource, WavFileSource
 from kws_gui.core.audio_io import read_audio
 from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.engine import EngineSettings, StreamingEngine
+from kws_gui.core.frontend import DS_CNN, REFERENCE, Frontend
 from tests.conftest import shared_data
 from tests.core.conftest import SR, FakeInputStream, StubModel, silence, tone
 
@@ -70,8 +71,19 @@ def test_snapshot_reports_latency_model_and_source(engine_factory, write_wav) ->
     engine = engine_factory()
     run_wav(engine, bursts_wav(write_wav))
     snap = engine.snapshot()
-    assert snap.preprocess.count == snap.inference.count == snap.total.count == snap.inferences
+    # per hop (new frames only) and whole-window hops: each classified hop is in one of them
+    assert snap.inference.count == snap.inferences == 28
+    assert (
+        snap.preprocess.count == snap.total.count and snap.window_preprocess.count == snap.window_total.count
+    )
+    assert snap.preprocess.count + snap.window_preprocess.count == snap.inferences
+    # whole windows: the first classified hop and every 10th (the 0.6 s of silence skipped
+    # between the bursts is shorter than a window: the second burst needs only new frames)
+    records = [r for r in engine.recent_records(1000) if not r.vad_skipped]
+    assert [i for i, r in enumerate(records) if r.whole_window] == [0, 10, 20]
+    assert snap.window_preprocess.count == 3
     assert 0 < snap.preprocess.median_us <= snap.preprocess.p95_us
+    assert 0 < snap.window_preprocess.median_us <= snap.window_preprocess.p95_us
     assert snap.total.median_us >= snap.preprocess.median_us
     assert snap.features is not None and snap.features.shape == (61, 16)
     assert snap.labels == KEYWORD and snap.runtime == "stub" and snap.model_path == "stub"
@@ -132,7 +144,7 @@ def test_swap_model_while_streaming_keeps_audio_flowing(engine_factory, write_wa
 
 def test_inference_error_is_reported_and_the_engine_keeps_running(engine_factory, write_wav) -> None:
     class Broken(StubModel):
-        def predict_window(self, window):
+        def predict_features(self, features):
             raise RuntimeError("tensor mismatch")
 
     engine = engine_factory(model=Broken(KEYWORD))
@@ -148,7 +160,7 @@ def test_inference_error_is_reported_and_the_engine_keeps_running(engine_factory
 def test_a_model_failing_while_running_is_rolled_back_to_the_previous_one(engine_factory, write_wav) -> None:
     # Row 3 of issue 8: the app kept a model that failed at every hop instead of the good one.
     class Broken(StubModel):
-        def predict_window(self, window):
+        def predict_features(self, features):
             raise MemoryError("Unable to allocate 61.0 GiB")
 
     good = StubModel(KEYWORD, path="/models/good.tflite")
@@ -167,9 +179,8 @@ def test_a_model_failing_while_running_is_rolled_back_to_the_previous_one(engine
 
 def test_non_finite_scores_are_an_error_not_silent_nan(engine_factory, write_wav) -> None:
     class NaNModel(StubModel):
-        def predict_window(self, window):
-            features, probs, pre, inf = super().predict_window(window)
-            return features, np.full_like(probs, np.nan), pre, inf
+        def predict_features(self, features):
+            return np.full_like(super().predict_features(features), np.nan)
 
     engine = engine_factory(model=NaNModel(KEYWORD))
     run_wav(engine, bursts_wav(write_wav))
@@ -295,3 +306,57 @@ def test_a_live_source_far_ahead_makes_the_worker_skip_to_the_newest_hop(
     assert (
         len(engine.recent_records(1000)) + snap.dropped_hops == 30
     )  # every hop either run or counted as dropped
+
+
+class RecordingModel(StubModel):
+    """Any frontend config; logs the features it is given; may call ``then`` at its n-th call."""
+
+    def __init__(self, config, log: list, then=None, at_call: int = 0) -> None:
+        super().__init__(KEYWORD)
+        self.frontend_config = config
+        self.frontend = Frontend(config)
+        self.log = log
+        self.then, self.at_call = then, at_call
+
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        self.log.append((self.frontend_config, features))
+        if self.then is not None and len(self.log) == self.at_call:
+            self.then()
+        return np.array([0.0, 1.0], np.float32)
+
+
+def test_streamed_features_equal_the_full_window_across_swaps_and_sources(engine_factory, write_wav) -> None:
+    """The engine's per-hop features are those of the full-window frontend, with a hop that is
+    no multiple of either frame step, across model swaps (another frontend) and a new source."""
+    rng = np.random.default_rng(7)
+    signals = [
+        (rng.standard_normal(n) * np.repeat(rng.uniform(0.01, 0.4, n // 800 + 1), 800)[:n] * 0.5).astype(
+            np.float32
+        )
+        for n in (48000, 40000)
+    ]
+    paths = [write_wav(s, f"noise{i}.wav") for i, s in enumerate(signals)]
+    signals = [read_audio(p) for p in paths]  # as the engine hears them (16-bit)
+    log: list = []
+    settings = EngineSettings(decision=DecisionSettings(hop_s=0.07, vad_enabled=False))
+    engine = engine_factory(settings=settings)
+    back = RecordingModel(DS_CNN, log)
+    reference = RecordingModel(REFERENCE, log, then=lambda: engine.swap_model(back), at_call=25)
+    engine.swap_model(RecordingModel(DS_CNN, log, then=lambda: engine.swap_model(reference), at_call=10))
+    run_wav(engine, paths[0])
+    run_wav(engine, paths[1])
+    records = engine.recent_records(1000)
+    assert len(records) == len(log) and {c for c, _ in log} == {DS_CNN, REFERENCE}
+    source = 0
+    for i, (record, (config, features)) in enumerate(zip(records, log, strict=True)):
+        if i and record.time_s < records[i - 1].time_s:
+            source += 1  # the second file: its clock and its frame grid start again
+        end = int(round(record.time_s * SR))
+        frames = (end - config.frame_length) // config.frame_step + 1
+        start = (frames - config.num_frames) * config.frame_step
+        window = np.zeros(config.clip_samples, np.float32)
+        piece = signals[source][max(start, 0) : start + config.clip_samples]
+        window[max(-start, 0) : max(-start, 0) + piece.size] = piece
+        expected = Frontend(config).window_features(window)
+        np.testing.assert_allclose(features, expected, atol=1e-5, rtol=0, err_msg=f"hop {i}")
+    assert source == 1

@@ -96,10 +96,10 @@ def test_kws_listen_prints_a_run_time_model_error_and_exits_non_zero(capsys, mon
     def failing_load(path, runtime=None):
         model = real_load(path, runtime)
 
-        def predict_window(window: np.ndarray):
+        def predict_features(features: np.ndarray):
             raise MemoryError("Unable to allocate 61.0 GiB for an array")
 
-        model.predict_window = predict_window
+        model.predict_features = predict_features
         return model
 
     monkeypatch.setattr(listen.KwsModel, "load", staticmethod(failing_load))

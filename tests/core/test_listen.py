@@ -60,6 +60,19 @@ def test_no_vad_classifies_every_hop(capsys) -> None:
     assert stats["vad_skips"] == 0 and stats["inferences"] == 20  # 1 s clip + 1 s tail at 0.1 s hops
 
 
+def test_stats_give_the_per_hop_cost_beside_the_whole_window(capsys) -> None:
+    assert listen.main(["--wav", str(shared_data(*YES)), "--fast", "--json", "--no-vad"]) == 0
+    stats = json_lines(capsys.readouterr().out)[-1]
+    # 20 hops: the first and the 11th compute the whole window, the others only new frames
+    assert (stats["preprocess_n"], stats["window_preprocess_n"]) == (18, 2)
+    assert stats["total_n"] == 18 and stats["window_total_n"] == 2 and stats["inference_n"] == 20
+    for name in ("preprocess", "total", "window_preprocess", "window_total", "inference"):
+        assert 0 < stats[f"{name}_median_us"] <= stats[f"{name}_p95_us"]
+    assert listen.main(["--wav", str(shared_data(*YES)), "--fast", "--no-vad"]) == 0
+    text = capsys.readouterr().out
+    assert "preprocessing per hop" in text and "whole-window hops: preprocessing median" in text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -101,3 +101,28 @@ def test_concurrent_writer_never_tears_a_window() -> None:
 def test_rejects_bad_capacity() -> None:
     with pytest.raises(ValueError):
         AudioRingBuffer(0)
+
+
+def test_a_waiting_reader_is_woken_only_when_its_position_is_reached() -> None:
+    """Audio arrives in small blocks; the engine waits for a whole hop and must not wake per block."""
+    ring = AudioRingBuffer(1000)
+    wakeups = []
+    original = ring._cond.wait
+
+    def counting_wait(timeout=None):
+        result = original(timeout)
+        wakeups.append(ring.total_written)
+        return result
+
+    ring._cond.wait = counting_wait
+    done = threading.Event()
+    reader = threading.Thread(target=lambda: done.set() if ring.wait_until(100, 10) else None)
+    reader.start()
+    while not ring._waiting_for:
+        threading.Event().wait(0.001)
+    for _ in range(10):  # 10 blocks of 10 samples: only the last one reaches 100
+        ring.write(np.ones(10, np.float32))
+        threading.Event().wait(0.002)
+    reader.join(10)
+    assert done.is_set() and wakeups == [100]
+    assert ring._waiting_for == [] and ring.wait_until(50, 0)  # already there: no wait at all

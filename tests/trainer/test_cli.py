@@ -156,6 +156,13 @@ def test_benchmark_json(trained) -> None:
         assert row["total"]["median_us"] > 0 and row["tflite_bytes"] > 0 and row["zipped_bytes"] > 0
         assert row["accuracy"] is not None  # from the metadata
     assert "| ds_cnn_int8.tflite |" in result["table"]
+    # the live engine's per-hop cost (new frames only) beside the 1 s window
+    assert result["hop_samples"] == 1600 and "| ds_cnn_int8.tflite |" in result["streaming_table"]
+    for row in rows.values():
+        hop = row["streaming"]
+        assert hop["frames_per_hop"] == pytest.approx(6.25, abs=0.2)  # 6, 6, 6, 7 frames of 256 samples
+        assert 0 < hop["preprocess"]["median_us"] <= hop["preprocess"]["p95_us"]
+        assert hop["saving_vs_window"] is not None
 
 
 def test_inspect_data_does_not_import_tensorflow(trained) -> None:

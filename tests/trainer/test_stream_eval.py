@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from kws_gui.core.decision import DecisionSettings, Detection, rms_dbfs
-from kws_gui.core.frontend import DS_CNN
+from kws_gui.core.frontend import DS_CNN, Frontend
 from kws_gui.paths import DEFAULT_MODEL
 from tests.trainer.conftest import make_tiny_dataset, write_wav
 from trainer.data import DatasetError
@@ -44,17 +44,30 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = StreamConfig(noise_minutes=0.5, noise_dbfs=(-70.0, -60.0))
 
 
+class SamplesFrontend(Frontend):
+    """A frontend whose "features" are the samples: each frame's first ``frame_step`` samples.
+
+    The rows of a window's matrix then join into the window's audio (its first
+    ``num_frames * frame_step`` samples), on the frame grid the engine uses.
+    """
+
+    def frame_features(self, frames: np.ndarray) -> np.ndarray:
+        return np.array(frames[..., : self.config.frame_step], np.float32)
+
+
 class ToneModel:
     """Stands in for KwsModel: silence / unknown / yes / no from the last 0.5 s of the window."""
 
     labels = ("_silence_", "_unknown_", "yes", "no")
     keywords = ("yes", "no")
     frontend_config = DS_CNN
+    frontend = SamplesFrontend(DS_CNN)
     runtime = SimpleNamespace(name="tone", version="1")
     path = "tone"
 
-    def predict_window(self, window: np.ndarray):
-        tail = np.asarray(window[-SR // 2 :], np.float64)
+    def predict_features(self, features: np.ndarray) -> np.ndarray:
+        assert features.shape == (DS_CNN.num_frames, DS_CNN.frame_step)
+        tail = np.asarray(features.reshape(-1)[-SR // 2 :], np.float64)
         probs = np.zeros(4, np.float32)
         if rms_dbfs(tail) < -35.0:
             probs[0] = 1.0
@@ -63,7 +76,7 @@ class ToneModel:
             flatness = np.exp(np.mean(np.log(power[1:]))) / np.mean(power[1:])
             peak_hz = np.argmax(power) * SR / tail.size
             probs[3 if flatness > 0.2 else 2 if 400 <= peak_hz <= 650 else 1] = 1.0
-        return np.zeros(DS_CNN.feature_shape, np.float32), probs, 0, 0
+        return probs
 
 
 @pytest.fixture(scope="module")

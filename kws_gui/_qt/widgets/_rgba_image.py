@@ -1,9 +1,11 @@
-"""A cheap image item for pyqtgraph plots: a QImage over a NumPy RGBA buffer.
+"""Image plots that cost one ``drawImage`` per frame: a NumPy RGBA buffer wrapped by a QImage.
 
-pyqtgraph's ImageItem maps levels through a lookup table on every render; for
-images that change 10-30 times a second that Python work dominates. Here the
-caller colours only what changed (:func:`colorize`) and painting is one or two
-``drawImage`` calls. The buffer can be circular (``write`` = oldest column).
+Colours come from a 256-entry lookup table of a pyqtgraph colour map, applied by the
+caller to what changed only (:func:`colorize`, or indices into :func:`lookup_table`).
+:class:`RgbaImagePlot` is a plain QWidget, not a pyqtgraph plot: its title and axes are
+drawn once per size into a pixmap, and a repaint draws the image into the plot area
+(in two parts when the buffer is circular). A QGraphicsView plot repainted 10-30 times
+a second costs several times that in scene bookkeeping.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import sys
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from kws_gui._qt.widgets._plot_style import BACKGROUND, FOREGROUND
 
 #: The raster engine paints ARGB32_Premultiplied without converting it first. On a
 #: little-endian machine its bytes are B, G, R, A (opaque colours: premultiplied = plain).
@@ -36,31 +41,116 @@ def colorize(values: np.ndarray, lo: float, hi: float, lut: np.ndarray) -> np.nd
     return lut[index]
 
 
-class RgbaImageItem(pg.GraphicsObject):
-    """Paints a (rows x columns x 4) uint8 buffer of :func:`lookup_table` colours.
+class RgbaImagePlot(QWidget):
+    """A titled plot area showing a (rows x columns x 4) uint8 buffer of :func:`lookup_table` colours.
 
-    With ``write`` > 0 the columns wrap around (``write`` is the oldest column).
-
-    Item coordinates: x = column, y = row (row 0 at the bottom of a normal plot).
+    Row 0 of the buffer is the top of the plot. With :attr:`write` > 0 the columns
+    wrap around (:attr:`write` is the oldest column, drawn on the left). Subclasses
+    fill :attr:`rgba`, call :meth:`refresh` and draw their axes in :meth:`draw_axes`.
     """
 
-    def __init__(self, rgba: np.ndarray) -> None:
+    def __init__(self, title: str, rows: int, columns: int, lut: np.ndarray) -> None:
         super().__init__()
-        if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or not rgba.flags.c_contiguous:
-            raise ValueError("expected a C-contiguous (rows, columns, 4) uint8 array")
-        self.rgba = rgba  # kept alive: the QImage wraps its memory
-        self.rows, self.columns = int(rgba.shape[0]), int(rgba.shape[1])
-        self.qimage = QImage(rgba.data, self.columns, self.rows, self.columns * 4, IMAGE_FORMAT)
+        self.lut = lut
+        self.title = title
         self.write = 0
+        # Drawing cost, counted (tests check it): repaints, pixels repainted, frames drawn.
         self.paints = 0
+        self.painted_pixels = 0
+        self.frame_draws = 0
+        self._dirty = False
+        self._frame: QPixmap | None = None
+        self._plot_rect: QRect | None = None
+        self.set_image_size(rows, columns)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(120, 70)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
-        return QRectF(0.0, 0.0, float(self.columns), float(self.rows))
+    def set_image_size(self, rows: int, columns: int) -> None:
+        """A new buffer (filled with the lowest colour) of ``rows`` x ``columns``."""
+        self.rows, self.columns = int(rows), int(columns)
+        self.rgba = np.empty((self.rows, self.columns, 4), dtype=np.uint8)
+        self.rgba[:] = self.lut[0]
+        self.write = 0
+        # The QImage wraps the buffer's memory (kept alive by self.rgba): no copy per paint.
+        self.qimage = QImage(self.rgba.data, self.columns, self.rows, self.columns * 4, IMAGE_FORMAT)
+        self._frame = None
+        self._dirty = True
+        self.update()
 
-    def paint(self, painter: QPainter, *args) -> None:
+    def set_title(self, title: str) -> None:
+        """Change the title (the frame is drawn again)."""
+        if title != self.title:
+            self.title = title
+            self._frame = None
+            self.update()
+
+    def refresh(self) -> None:
+        """Repaint the plot area if the buffer changed since the last repaint."""
+        if self._dirty:
+            self._dirty = False
+            self.update(self.plot_rect())
+
+    def mark_changed(self) -> None:
+        """The buffer changed: the next :meth:`refresh` repaints."""
+        self._dirty = True
+
+    # ------------------------------------------------------------------ geometry
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(400, 160)
+
+    def margins(self) -> tuple[int, int, int, int]:
+        """Left, top, right, bottom space around the plot area for the title and axes."""
+        height = self.fontMetrics().height()
+        return 6, height + 4, 6, height + 6
+
+    def plot_rect(self) -> QRect:
+        """Where the image goes (computed once per size)."""
+        if self._plot_rect is None:
+            left, top, right, bottom = self.margins()
+            self._plot_rect = self.rect().adjusted(left, top, -right, -bottom)
+        return self._plot_rect
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._frame = None
+        self._plot_rect = None
+        super().resizeEvent(event)
+
+    # ------------------------------------------------------------------ painting
+    def draw_axes(self, painter: QPainter, plot: QRect) -> None:
+        """Ticks and labels around ``plot`` (the pen is the foreground colour)."""
+
+    def _draw_frame(self) -> QPixmap:
+        """Background, title and axes: drawn again only when the size or title changes."""
+        pixmap = QPixmap(self.size())
+        pixmap.fill(QColor(BACKGROUND))
+        painter = QPainter(pixmap)
+        painter.setPen(QColor(FOREGROUND))
+        plot = self.plot_rect()
+        painter.drawText(QRect(0, 0, self.width(), plot.top()), Qt.AlignmentFlag.AlignCenter, self.title)
+        self.draw_axes(painter, plot)
+        painter.end()
+        self.frame_draws += 1
+        return pixmap
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self._frame is None or self._frame.size() != self.size():
+            self._frame = self._draw_frame()
+        painter = QPainter(self)
+        painter.drawPixmap(event.rect(), self._frame, event.rect())
+        plot = QRectF(self.plot_rect())
         w, n, h = self.write, self.columns, float(self.rows)
-        if w < n:
-            painter.drawImage(QRectF(0.0, 0.0, n - w, h), self.qimage, QRectF(w, 0.0, n - w, h))
+        x_split = plot.left() + plot.width() * (n - w) / max(n, 1)
+        if n > 0 and w < n:  # oldest columns first, on the left
+            target = QRectF(plot.left(), plot.top(), x_split - plot.left(), plot.height())
+            painter.drawImage(target, self.qimage, QRectF(w, 0.0, n - w, h))
         if w > 0:
-            painter.drawImage(QRectF(n - w, 0.0, w, h), self.qimage, QRectF(0.0, 0.0, w, h))
+            target = QRectF(x_split, plot.top(), plot.right() + 1 - x_split, plot.height())
+            painter.drawImage(target, self.qimage, QRectF(0.0, 0.0, w, h))
+        painter.end()
         self.paints += 1
+        self.painted_pixels += event.rect().width() * event.rect().height()
+
+    def displayed_rgba(self) -> np.ndarray:
+        """The colours on screen (rows x columns x 4), top row first, oldest column first."""
+        return np.roll(self.rgba, -self.write, axis=1)

@@ -1,4 +1,5 @@
-"""Latency readouts: last / median / p95 of preprocessing, inference and total."""
+"""Latency readouts: last / median / p95 per hop of preprocessing, inference and total,
+beside the median of the hops that computed the whole window."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ if TYPE_CHECKING:
     from kws_gui.core.latency import LatencyStats
 
 ROWS = ("preprocess", "inference", "total")
-COLUMNS = ("last", "median", "p95")
+COLUMNS = ("last", "median", "p95", "window")
+#: What the columns mean, for their tooltips.
+COLUMN_TIPS = {
+    "last": "the last hop (only the frames it completed)",
+    "median": "median of the recent hops (only the frames each completed): what the device spends per hop",
+    "p95": "95th percentile of the recent hops",
+    "window": "median of the hops that computed the whole window (every 10th, and after silence): "
+    "what classifying one window from scratch costs",
+}
 
 
 def format_us(value: float, count: int) -> str:
@@ -45,7 +54,9 @@ class LatencyPanel(QWidget):
         header.setStyleSheet("color: gray")
         grid.addWidget(header, 0, 0)
         for c, name in enumerate(COLUMNS, start=1):
-            grid.addWidget(heading(name), 0, c, alignment=Qt.AlignmentFlag.AlignRight)
+            title = heading(name)
+            title.setToolTip(COLUMN_TIPS[name])
+            grid.addWidget(title, 0, c, alignment=Qt.AlignmentFlag.AlignRight)
         self.cells: dict[tuple[str, str], QLabel] = {}
         for r, row in enumerate(ROWS, start=1):
             grid.addWidget(QLabel(row), r, 0)
@@ -53,6 +64,7 @@ class LatencyPanel(QWidget):
                 cell = _fixed_label("-", "99,999,999")
                 cell.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 cell.setObjectName(f"latency_{row}_{col}")
+                cell.setToolTip(COLUMN_TIPS[col])
                 self.cells[(row, col)] = cell
                 grid.addWidget(cell, r, c)
         self.rate = _fixed_label("-", "9,999.9")
@@ -63,19 +75,25 @@ class LatencyPanel(QWidget):
         grid.addWidget(QLabel("overflows"), 4, 2)
         grid.addWidget(self.overflows, 4, 3)
         grid.addWidget(QLabel("runtime"), 5, 0)
-        grid.addWidget(self.runtime, 5, 1, 1, 3)
+        grid.addWidget(self.runtime, 5, 1, 1, len(COLUMNS))
 
-    def set_stats(self, name: str, stats: LatencyStats) -> None:
-        """Fill one row (``preprocess``, ``inference`` or ``total``)."""
-        values = (stats.last_us, stats.median_us, stats.p95_us)
-        for col, value in zip(COLUMNS, values, strict=True):
-            self.cells[(name, col)].setText(format_us(value, stats.count))
+    def set_stats(self, name: str, stats: LatencyStats, window: LatencyStats | None = None) -> None:
+        """Fill one row (``preprocess``, ``inference`` or ``total``): per hop, and the whole
+        window's median from ``window`` (default: ``stats``, for a cost that does not differ)."""
+        window = stats if window is None else window
+        for col, value, count in (
+            ("last", stats.last_us, stats.count),
+            ("median", stats.median_us, stats.count),
+            ("p95", stats.p95_us, stats.count),
+            ("window", window.median_us, window.count),
+        ):
+            self.cells[(name, col)].setText(format_us(value, count))
 
     def show_snapshot(self, snapshot: EngineSnapshot) -> None:
         """Update every readout from an engine snapshot."""
-        self.set_stats("preprocess", snapshot.preprocess)
+        self.set_stats("preprocess", snapshot.preprocess, snapshot.window_preprocess)
         self.set_stats("inference", snapshot.inference)
-        self.set_stats("total", snapshot.total)
+        self.set_stats("total", snapshot.total, snapshot.window_total)
         self.rate.setText(f"{snapshot.inferences_per_s:.1f}")
         self.overflows.setText(str(snapshot.overflows))
         self.runtime.setText(snapshot.runtime or "-")

@@ -6,8 +6,48 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPen, QPolygonF
 
 from kws_gui._qt.widgets._plot_style import FOREGROUND, label_color, style_plot
+
+
+class FixedRangeCurve(pg.GraphicsObject):
+    """A polyline for a plot whose ranges never change.
+
+    ``pg.PlotCurveItem`` computes the data's bounds (``nanmax`` under a warnings
+    filter) whenever the scene asks for its bounding rectangle, several times per
+    update, and tells the view box its bounds changed; here the rectangle is the
+    fixed view range and an update only fills a QPolygonF from NumPy.
+    """
+
+    def __init__(self, pen: QPen, bounds: QRectF) -> None:
+        super().__init__()
+        self._pen = pen
+        self._bounds = bounds
+        self._x = self._y = np.zeros(0)
+        self._polygon = QPolygonF()
+        self.paints = 0
+
+    def setData(self, x: np.ndarray, y: np.ndarray) -> None:  # noqa: N802 (pyqtgraph's name)
+        """New points (the same length); drawn at the next repaint."""
+        self._x, self._y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        self._polygon = pg.functions.create_qpolygonf(self._x.size)
+        points = pg.functions.ndarray_from_qpolygonf(self._polygon)
+        points[:, 0] = self._x
+        points[:, 1] = self._y
+        self.update()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
+        return self._x, self._y
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QPainter, *args) -> None:
+        painter.setPen(self._pen)
+        painter.drawPolyline(self._polygon)
+        self.paints += 1
 
 
 class ProbabilityPlot(pg.PlotWidget):
@@ -25,9 +65,9 @@ class ProbabilityPlot(pg.PlotWidget):
             pos=0.7, angle=0, pen=pg.mkPen("#e0e0e0", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
         )
         item.addItem(self.threshold_line)
-        # PlotCurveItem rather than PlotDataItem: no symbols, no downsampling layer, less
-        # Python per update.
-        self.curves: dict[str, pg.PlotCurveItem] = {}
+        # Curves with a fixed bounding rectangle: the view never rescales (see FixedRangeCurve).
+        self._bounds = QRectF(-seconds - 1.0, -0.1, seconds + 2.0, 1.2)
+        self.curves: dict[str, FixedRangeCurve] = {}
         self.labels: tuple[str, ...] = ()
         self.updates = 0
 
@@ -48,7 +88,7 @@ class ProbabilityPlot(pg.PlotWidget):
             else:
                 color = label_color(i)
                 pen = pg.mkPen(color, width=2)
-            curve = pg.PlotCurveItem(pen=pen)
+            curve = FixedRangeCurve(pen, self._bounds)
             item.addItem(curve)
             self.curves[label] = curve
             legend.append(f'<span style="color:{color}">{html.escape(label)}</span>')
@@ -76,7 +116,7 @@ class ProbabilityPlot(pg.PlotWidget):
         x, p = x[keep], p[keep]
         for j, curve in enumerate(self.curves.values()):
             if j < p.shape[1]:
-                curve.setData(x, p[:, j], skipFiniteCheck=True)
+                curve.setData(x, p[:, j])
             else:
-                curve.setData([], [], skipFiniteCheck=True)
+                curve.setData(np.zeros(0), np.zeros(0))
         self.updates += 1
