@@ -293,6 +293,17 @@ class TrainConfig:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+#: Augmentation that brings synthetic and real clips closer to what a live microphone
+#: hears: noise at 0-30 dB SNR, -20..+10 dB gain (loud clips clip), +-10 % speed,
+#: reverb on 30 % of the clips, two SpecAugment masks (docs in trainer/augment.py).
+REAL_RECORDINGS = {
+    "noise_snr_db": (0.0, 30.0),
+    "gain_db": (-20.0, 10.0),
+    "speed_perturbation": 0.1,
+    "reverb_probability": 0.3,
+    "spec_masks": 2,
+}
+
 PRESETS: dict[str, TrainConfig] = {
     "reference": TrainConfig(
         preset="reference",
@@ -307,9 +318,31 @@ PRESETS: dict[str, TrainConfig] = {
         dropout=0.0,
         prune=False,
         finetune_epochs=0,
+        **REAL_RECORDINGS,
     ),
-    # seed 2: the best validation accuracy of seeds 0-3 on tts-yes-no (the shipped model).
-    "ds-cnn": TrainConfig(preset="ds-cnn", architecture="ds-cnn", frontend=DS_CNN, seed=2),
+    # The seed's two-label DS-CNN. Sparsity 0.8, not the seed's 0.9: on real speakers
+    # 0.9 lost 2-7 points of accuracy in three seeds, and 0.8 still zips to < 11 KB.
+    # seed 2: the best validation accuracy of seeds 0-3 on tts-yes-no (the first shipped model).
+    "ds-cnn": TrainConfig(
+        preset="ds-cnn", architecture="ds-cnn", frontend=DS_CNN, seed=2, final_sparsity=0.8, **REAL_RECORDINGS
+    ),
+    # The live default: yes, no, and "neither" (_silence_, _unknown_), so that other words
+    # and noise fire nothing. The seed's frontend and DS-CNN family at 64 filters, not
+    # pruned (pruning to 0.9 cost ~10 points on four labels; the int8 file is ~20 KB
+    # either way); every other word folder of the data as unknown, as many as keywords.
+    "live": TrainConfig(
+        preset="live",
+        architecture="ds-cnn",
+        frontend=DS_CNN,
+        labels=("_silence_", "_unknown_", "yes", "no"),
+        filters=64,
+        prune=False,
+        finetune_epochs=0,
+        unknown_percent=100.0,
+        silence_percent=10.0,
+        seed=2,
+        **REAL_RECORDINGS,
+    ),
 }
 
 

@@ -276,13 +276,15 @@ def trained_live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     real = make_tiny_dataset(
         base / "real", speakers=4, clips_per_speaker=2, extra_words=("up", "left"), with_noise=False, seed=5
     )
-    make_recorded_silence(real)
+    silence = make_recorded_silence(real)
+    with open(real / "validation_list.txt", "a") as f:  # room noise for the tuning streams
+        f.write("\n".join(silence[:2]) + "\n")
     out, cache = base / "out", base / "cache"
     args = ["train", "--preset", "ds-cnn", "--epochs", "1", "--batch-size", "8", "--no-prune"]
     args += ["--labels", "_silence_,_unknown_,yes,no", "--unknown-percent", "inf", "--silence-percent", "20"]
     args += ["--data", str(keywords), "--data", f"{real}:2", "--out", str(out), "--progress", "jsonl"]
     args += ["--noise-snr-db", "0,20", "--gain-db=-10,6", "--speed-perturbation", "0.1"]
-    args += ["--reverb-probability", "0.3", "--spec-masks", "2", "--seed", "1"]
+    args += ["--reverb-probability", "0.3", "--spec-masks", "2", "--seed", "1", "--tune-decision", str(real)]
     proc = _run(args, cache)
     return {"proc": proc, "data": (keywords, real), "out": out, "cache": cache}
 
@@ -296,7 +298,7 @@ def test_train_on_two_folders_reports_each_source(trained_live) -> None:
     report = next(e for e in events if e["event"] == "result")["report"]
     sources = report["dataset"]["sources"]
     assert [(s["name"], s["weight"]) for s in sources] == [("keywords", 1.0), ("real", 2.0)]
-    assert sources[1]["counts"]["train"]["_silence_"] == 6  # recorded silence clips, none on the lists
+    assert sources[1]["counts"]["train"]["_silence_"] == 4  # recorded silence clips not on the lists
     assert sources[1]["counts"]["train"]["_unknown_"] == 2 * 2 * 2  # up, left: 2 train speakers x 2
     assert report["dataset"]["name"] == "keywords+real"
     for flavour in ("float32", "int8"):
@@ -335,3 +337,18 @@ def test_evaluate_several_folders_per_source_and_class(trained_live) -> None:
     text = _run(args, trained_live["cache"])
     assert text.returncode == 0
     assert "source real" in text.stdout and "_unknown_ clips taken for a keyword" in text.stdout
+
+
+def test_decision_settings_tuned_on_validation_streams_travel_in_the_files(trained_live) -> None:
+    from kws_gui.core.model_file import KwsModel
+
+    assert trained_live["proc"].returncode == 0, trained_live["proc"].stderr[-3000:]
+    report = json.loads((trained_live["out"] / "ds_cnn.report.json").read_text())
+    for flavour, file in (("float32", "ds_cnn.tflite"), ("int8", "ds_cnn_int8.tflite")):
+        tuned = report["decision_tuning"][flavour]
+        assert tuned["source"] == "real" and tuned["split"] == "validation"
+        assert set(tuned["recommended"]) == {"threshold", "smoothing_s"}
+        assert {"hit_rate", "false_per_word", "false_per_hour"} <= set(tuned["validation"])
+        model = KwsModel.load(trained_live["out"] / file)
+        assert model.keywords == ("yes", "no")
+        assert model.recommended_decision == tuned["recommended"]
