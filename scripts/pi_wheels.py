@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 #: name -> (glibc of that Raspberry Pi OS release, Python version). The system Python of
@@ -110,14 +111,26 @@ def check_binaries(name: str, picked: list[dict]) -> list[str]:
     return problems
 
 
-def table(results: dict[str, list[dict]], markdown: bool) -> str:
-    """Resolved versions: one row per distribution, one column per target."""
+def direct_dependencies(wheel: Path) -> set[str]:
+    """The normalized names of the wheel's runtime requirements (no extras)."""
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        text = archive.read(meta).decode("utf-8")
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("Requires-Dist:") and "extra ==" not in line:
+            names.add(normalized(re.match(r"[A-Za-z0-9._-]+", line.split(":", 1)[1].strip()).group(0)))
+    return names
+
+
+def table(results: dict[str, list[dict]], markdown: bool, only: set[str] | None = None) -> str:
+    """Resolved versions: one row per distribution (those in ``only``, if given), one column per target."""
     targets = list(results)
     versions: dict[str, dict[str, str]] = {}
     for target, picked in results.items():
         for item in picked:
             versions.setdefault(item["name"], {})[target] = item["version"]
-    names = sorted(versions, key=str.lower)
+    names = sorted((n for n in versions if only is None or normalized(n) in only), key=str.lower)
     if markdown:
         lines = ["| Package | " + " | ".join(targets) + " |", "|---" * (len(targets) + 1) + "|"]
         lines += [f"| {n} | " + " | ".join(versions[n].get(t, "-") for t in targets) + " |" for n in names]
@@ -150,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         "--target", action="append", choices=sorted(TARGETS), help="default: all (repeat for several)"
     )
     parser.add_argument("--json", type=Path, help="also write the resolved sets as JSON here")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--markdown", action="store_true", help="a Markdown table of the direct dependencies (for README)"
+    )
     parser.add_argument("--install-listen", type=Path, metavar="DIR", help="install kws-listen's wheels here")
     args = parser.parse_args(argv)
     if not args.wheel.is_file():
@@ -167,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         problems += check_binaries(name, results[name])
     if results:
-        print(table(results, args.markdown))
+        print(table(results, args.markdown, direct_dependencies(args.wheel) if args.markdown else None))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if problems:
