@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kws_gui.paths import DEFAULT_MODEL
+from kws_gui.version import add_version_argument
 
 if TYPE_CHECKING:
     from kws_gui.core.audio import SourceSpec
@@ -35,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quit-after", type=float, metavar="S", help="close the window after S seconds (smoke tests)"
     )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add kws-gui to the desktop's application menu (an XDG .desktop file and icon) and exit",
+    )
+    add_version_argument(parser)
     return parser
 
 
@@ -132,6 +139,10 @@ def create_window(args: argparse.Namespace, training: bool = True):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.install_desktop_entry:
+        from kws_gui.desktop import main_install
+
+        return main_install()
     problem = display_problem()
     if problem:
         print(problem, file=sys.stderr)
@@ -144,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)  # Wayland: the window belongs to kws-gui.desktop (kws_gui.desktop)
     window = create_window(args)
     window.show()
     if args.quit_after is not None:

@@ -46,6 +46,7 @@ from kws_gui.core.decision import DecisionSettings, Detection, with_recommended
 from kws_gui.core.engine import EngineSettings, EngineSnapshot, StreamingEngine
 from kws_gui.core.model_file import KwsModel, ModelFileError
 from kws_gui.paths import DEFAULT_MODEL
+from kws_gui.version import add_version_argument
 
 #: Seconds between attempts to reopen a microphone that went away.
 REOPEN_INTERVAL_S = 2.0
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", help="repeat the WAV until Ctrl-C")
     p.add_argument("--fast", action="store_true", help="do not pace the WAV in real time (scripts)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds (> 0)")
+    add_version_argument(p)
     return p
 
 

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from kws_gui.core.frontend import limit_blas_threads
 from kws_gui.core.train_config import PRESETS
+from kws_gui.version import add_version_argument
 from trainer.progress import Cancelled, CancelToken, Reporter, make_reporter, to_json
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kws-train", description="Train, prune, evaluate and benchmark keyword-spotting models."
     )
+    add_version_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train a model from a preset and export it")

@@ -22,6 +22,7 @@ TOLERANCE = 1e-4
 
 @pytest.fixture(scope="module")
 def tf():
+    pytest.importorskip("tensorflow", reason='the train extra is not installed (pip install -e ".[train]")')
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     from trainer.tf_setup import import_tf
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kws_gui.core.recording import ClipStore
 from kws_gui.jobs.dataset import DataFolderError, inspect_data, merge_datasets
-from kws_gui.jobs.extras import INSTALL_HINT, train_extra_status
+from kws_gui.jobs.extras import INSTALL_HINT, TRAIN_MODULES, train_extra_status
 from tests.core.test_recording import word_burst
 
 
@@ -72,4 +72,8 @@ def test_train_extra_detection(monkeypatch) -> None:
         importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a)
     )
     status = train_extra_status()
-    assert not status.available and status.missing == ("tensorflow",) and INSTALL_HINT in status.message
+    others = tuple(
+        pkg for module, pkg in TRAIN_MODULES.items() if module != "tensorflow" and real(module) is None
+    )
+    assert not status.available and status.missing == ("tensorflow", *others)
+    assert INSTALL_HINT in status.message
