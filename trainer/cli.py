@@ -12,7 +12,6 @@ the app); everything else, TensorFlow's noise included, goes to stderr. Exit cod
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import time
@@ -22,116 +21,11 @@ from typing import Any, TextIO
 
 from kws_gui.core.frontend import limit_blas_threads
 from kws_gui.core.train_config import PRESETS
+from kws_gui.core.train_options import TRAIN_OPTIONS, apply_options
 from kws_gui.version import add_version_argument
 from trainer.progress import Cancelled, CancelToken, Reporter, make_reporter, to_json
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
-
-# (option, dest, type, help) of every hyperparameter train/prune can override.
-_HYPERPARAMETERS: list[tuple[str, str, Callable[[str], Any], str]] = [
-    ("--epochs", "epochs", int, "training epochs"),
-    ("--batch-size", "batch_size", int, "examples per step"),
-    ("--learning-rate", "learning_rate", float, "initial learning rate"),
-    (
-        "--final-learning-rate",
-        "final_learning_rate",
-        lambda s: None if s.lower() == "none" else float(s),
-        "learning rate at the last step (linear decay); 'none' keeps it constant",
-    ),
-    ("--filters", "filters", int, "channels of the convolutions"),
-    (
-        "--first-kernel",
-        "first_kernel",
-        lambda s: tuple(int(v) for v in s.lower().split("x")),
-        "kernel of the first convolution, e.g. 10x4",
-    ),
-    (
-        "--first-stride",
-        "first_stride",
-        lambda s: tuple(int(v) for v in s.lower().split("x")),
-        "ds-cnn: stride of the first convolution, e.g. 2x2",
-    ),
-    ("--ds-blocks", "ds_blocks", int, "ds-cnn: depthwise-separable blocks after the first block"),
-    ("--pool-blocks", "pool_blocks", int, "ds-cnn: leading blocks that end in 2x2 max-pooling"),
-    ("--dropout", "dropout", float, "dropout rate after each block"),
-    ("--initial-sparsity", "initial_sparsity", float, "sparsity when pruning starts"),
-    ("--final-sparsity", "final_sparsity", float, "sparsity reached by pruning (Conv2D and Dense layers)"),
-    ("--pruning-start", "pruning_start", float, "fraction of the steps before pruning starts"),
-    ("--finetune-epochs", "finetune_epochs", int, "last epochs trained at the final sparsity"),
-    (
-        "--pruning-frequency",
-        "pruning_frequency",
-        int,
-        "steps between mask updates (default: from the run length)",
-    ),
-    ("--time-shift-ms", "time_shift_ms", float, "augmentation: maximum time shift"),
-    ("--noise-probability", "noise_probability", float, "augmentation: share of clips with background noise"),
-    ("--noise-volume", "noise_volume", float, "augmentation: maximum background noise volume"),
-    (
-        "--speed-perturbation",
-        "speed_perturbation",
-        float,
-        "augmentation: speed change up to +- this fraction",
-    ),
-    (
-        "--noise-snr-db",
-        "noise_snr_db",
-        lambda s: _pair(s),
-        "augmentation: background noise at an SNR in LOW,HIGH dB instead of a volume ('none': volume)",
-    ),
-    (
-        "--gain-db",
-        "gain_db",
-        lambda s: _pair(s),
-        "augmentation: random gain in LOW,HIGH dB, loud clips clip (write --gain-db=-20,10; 'none': off)",
-    ),
-    (
-        "--reverb-probability",
-        "reverb_probability",
-        float,
-        "augmentation: share of clips with synthetic reverb",
-    ),
-    ("--spec-masks", "spec_masks", int, "augmentation: SpecAugment time and frequency masks per clip"),
-    ("--spec-time-width", "spec_time_width", int, "augmentation: frames per time mask, at most"),
-    ("--spec-freq-width", "spec_freq_width", int, "augmentation: feature bins per frequency mask, at most"),
-    (
-        "--unknown-percent",
-        "unknown_percent",
-        float,
-        "_unknown_ examples per split, percent of the keyword clips ('inf': every other word)",
-    ),
-    (
-        "--silence-percent",
-        "silence_percent",
-        float,
-        "background-noise windows as _silence_ examples, percent of the keyword clips",
-    ),
-    ("--frame-length-ms", "frame_length_s", lambda s: float(s) / 1000.0, "frontend: frame length in ms"),
-    ("--frame-step-ms", "frame_step_s", lambda s: float(s) / 1000.0, "frontend: frame step (hop) in ms"),
-    ("--mel-bins", "num_mel_bins", int, "frontend: mel filterbank bins"),
-    (
-        "--mfccs",
-        "num_mfccs",
-        lambda s: None if s.lower() == "none" else int(s),
-        "frontend: MFCCs kept from the mel bins; 'none' gives log-Mel features",
-    ),
-    ("--seed", "seed", int, "seed of every random generator (repeatable runs)"),
-    ("--name", "name", str, "file stem of the outputs (default: the preset, '-' -> '_')"),
-]
-
-
-def _pair(text: str) -> tuple[float, float] | None:
-    """``LOW,HIGH`` -> (low, high); ``none`` -> None."""
-    if text.strip().lower() == "none":
-        return None
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (two numbers), got {text!r}")
-    try:
-        return float(parts[0]), float(parts[1])
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (two numbers), got {text!r}") from exc
-
 
 DATA_HELP = (
     "data folder (Speech Commands or msc layout); give several times to train on several, "
@@ -270,22 +164,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--labels", help="comma-separated labels (default yes,no)")
-    # Absent unless given (SUPPRESS), so that a given 'none' (None) still overrides the preset.
-    for option, dest, kind, help_text in _HYPERPARAMETERS:
-        parser.add_argument(option, dest=dest, type=kind, default=argparse.SUPPRESS, help=help_text)
-    parser.add_argument(
-        "--prune", action=argparse.BooleanOptionalAction, default=None, help="magnitude pruning on/off"
-    )
-    parser.add_argument(
-        "--augment", action=argparse.BooleanOptionalAction, default=None, help="time shift + background noise"
-    )
-    parser.add_argument(
-        "--int8-per-channel",
-        dest="int8_per_channel",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="int8 export with per-channel weight scales (default: per tensor, smaller)",
-    )
+    # One table (kws_gui.core.train_options), shared with the app's job form. Absent unless
+    # given (SUPPRESS), so that a given 'none' (None) still overrides the preset.
+    for option in TRAIN_OPTIONS:
+        how: dict[str, Any] = (
+            {"action": argparse.BooleanOptionalAction}
+            if option.kind == "switch"
+            else {"type": option.arg_type}
+        )
+        parser.add_argument(option.flag, dest=option.dest, default=argparse.SUPPRESS, help=option.help, **how)
     _add_common(parser)
 
 
@@ -363,20 +250,10 @@ def _print_json(session: _Session, value: Any) -> None:
 # ---------------------------------------------------------------- commands
 def config_from_args(args: argparse.Namespace, base: Any) -> Any:
     """``base`` (a TrainConfig) with every option the user gave applied."""
-    changes = {dest: getattr(args, dest) for _, dest, _, _ in _HYPERPARAMETERS if hasattr(args, dest)}
-    frontend_fields = {f.name for f in dataclasses.fields(base.frontend)}
-    frontend_changes = {k: changes.pop(k) for k in list(changes) if k in frontend_fields}
-    if frontend_changes:
-        changes["frontend"] = base.frontend.replace(**frontend_changes)
+    changes = {o.dest: getattr(args, o.dest) for o in TRAIN_OPTIONS if hasattr(args, o.dest)}
     if getattr(args, "labels", None):
         changes["labels"] = tuple(x.strip() for x in args.labels.split(",") if x.strip())
-    if getattr(args, "prune", None) is not None:
-        changes["prune"] = args.prune
-    if getattr(args, "augment", None) is not None:
-        changes["augment"] = args.augment
-    if getattr(args, "int8_per_channel", None) is not None:
-        changes["int8_per_channel"] = args.int8_per_channel
-    return base.replace(**changes)
+    return apply_options(base, changes)
 
 
 def train_config(args: argparse.Namespace) -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from kws_gui.core.dataset_index import source_names
 from kws_gui.core.frontend import FrontendConfig
 from trainer.data import DatasetError, DatasetIndex, SplitData, load_split
 
@@ -69,15 +70,6 @@ def parse_specs(values: Sequence[str | Path | DataSpec] | str | Path | None) -> 
     if isinstance(values, (str, Path, DataSpec)):
         values = [values]
     return [DataSpec.parse(v) for v in values]
-
-
-def source_names(indexes: Sequence[DatasetIndex]) -> list[str]:
-    """A short, unique name per folder: its name, or ``parent/name`` where two names clash."""
-    names = [index.root.name for index in indexes]
-    out = []
-    for index, name in zip(indexes, names, strict=True):
-        out.append(f"{index.root.parent.name}/{name}" if names.count(name) > 1 else name)
-    return out
 
 
 @dataclass

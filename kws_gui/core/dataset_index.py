@@ -187,6 +187,18 @@ class DatasetIndex:
         }
 
 
+def source_names(indexes: Sequence[DatasetIndex]) -> list[str]:
+    """A short, unique name per folder: its name, or ``parent/name`` where two names clash.
+
+    The name every report and the app give a data folder (a *source*).
+    """
+    names = [index.root.name for index in indexes]
+    out = []
+    for index, name in zip(indexes, names, strict=True):
+        out.append(f"{index.root.parent.name}/{name}" if names.count(name) > 1 else name)
+    return out
+
+
 def _normalise_labels(labels: Sequence[str] | str) -> tuple[str, ...]:
     if isinstance(labels, str):
         labels = [part.strip() for part in labels.split(",")]
