@@ -2,9 +2,10 @@
 
 Each stdout line of ``kws-train ... --progress jsonl`` is one JSON object with an
 ``"event"`` key (start, stage, data, step, epoch, artifact, result, done, error,
-cancelled). :func:`parse_event` never raises: a line that is not such an object
+cancelled; a sweep's trial_started, trial_progress, trial_finished). :func:`parse_event` never raises: a line that is not such an object
 becomes a ``log`` event, so stray prints cannot break a job. :class:`JobProgress`
-folds events into what the live view shows (progress, ETA, curves, log).
+folds events into what the live view shows (progress, ETA, curves, log; a
+sweep's trials in :attr:`JobProgress.sweep`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kws_gui.jobs.sweep import SweepState
+
 KNOWN_EVENTS = frozenset(
-    {"start", "stage", "data", "step", "epoch", "artifact", "result", "done", "error", "cancelled"}
+    {
+        "start",
+        "stage",
+        "data",
+        "step",
+        "epoch",
+        "artifact",
+        "result",
+        "done",
+        "error",
+        "cancelled",
+        "trial_started",
+        "trial_progress",
+        "trial_finished",
+    }
 )
 
 
@@ -96,6 +113,7 @@ class JobProgress:
         self.ok: bool | None = None
         self.last_metrics: dict[str, float] = {}
         self.curves = Curves()
+        self.sweep: SweepState | None = None  # a sweep's trials (the start event says it is one)
         self.log: deque[str] = deque(maxlen=max_log_lines)
         self.revision = 0  # bumps on every change, so views redraw only when needed
         self.log_count = 0  # lines ever logged (``log`` keeps the last ``max_log_lines``)
@@ -126,6 +144,9 @@ class JobProgress:
 
     def _on_start(self, e: JobEvent) -> None:
         self.command = e.get("command")
+        if self.command == "sweep":
+            self.sweep = self.sweep or SweepState()
+            self.sweep.feed("start", e.data)
         self.total_steps = _int_or_none(e.get("total_steps"))
         self.steps_per_epoch = _int_or_none(e.get("steps_per_epoch"))
         self.epochs = _int_or_none(e.get("epochs"))
@@ -197,7 +218,22 @@ class JobProgress:
     def _on_result(self, e: JobEvent) -> None:
         report = e.get("report")
         self.report = report if isinstance(report, dict) else None
+        if self.sweep is not None:
+            self.sweep.feed("result", e.data)
         self._log("[result] received")
+
+    def _on_trial_started(self, e: JobEvent) -> None:
+        self._trial(e)  # the trainer logs trials on stderr itself
+
+    def _on_trial_progress(self, e: JobEvent) -> None:
+        self._trial(e)
+
+    def _on_trial_finished(self, e: JobEvent) -> None:
+        self._trial(e)
+
+    def _trial(self, e: JobEvent) -> None:
+        self.sweep = self.sweep or SweepState()
+        self.sweep.feed(e.kind, e.data)
 
     def _on_done(self, e: JobEvent) -> None:
         self.done = True
@@ -222,9 +258,11 @@ class JobProgress:
     # --------------------------------------------------------------- reading
     @property
     def fraction(self) -> float | None:
-        """Share of the training steps done (0..1), or None when unknown."""
+        """Share of the training steps (a sweep: trials) done (0..1), or None when unknown."""
         if self.done:
             return 1.0
+        if self.sweep is not None:
+            return self.sweep.fraction
         if not self.total_steps:
             return None
         return min(1.0, max(0.0, self.step / self.total_steps))

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from kws_gui.jobs.dataset import DEFAULT_LABELS, merge_datasets
 from kws_gui.jobs.events import JobProgress
 from kws_gui.jobs.history import JobHistory, JobRecord, jobs_root, new_job_id, now_iso
 from kws_gui.jobs.metrics import latency_against_reference, summarize_report
@@ -26,6 +25,7 @@ from kws_gui.jobs.runner import (
     RunnerItemKind,
 )
 from kws_gui.jobs.spec import JobKind, JobSpec, build_argv
+from kws_gui.jobs.sweep import EXAMPLE_FILE, read_document, summarize_sweep, write_example_space
 
 
 def _absolute(spec: JobSpec) -> JobSpec:
@@ -99,8 +99,7 @@ class JobQueue:
         job_id = new_job_id(spec.kind.value)
         job_dir = self.root / job_id
         record = JobRecord(id=job_id, spec=spec, job_dir=str(job_dir))
-        merged = [job_dir / "data"] if len(spec.data) > 1 else None
-        record.argv = build_argv(spec, job_dir / "work", data=merged)
+        record.argv = build_argv(spec, job_dir / "work", space=job_dir / EXAMPLE_FILE)
         self.history.add(record)
         self._pending.append(job_id)
         self._notify(record)
@@ -166,11 +165,11 @@ class JobQueue:
             return
         finalize = self._measure if (self.measure_latency and record.spec.kind.produces_model) else None
         prepare = None
-        if len(record.spec.data) > 1:
-            spec, dest = record.spec, Path(record.job_dir) / "data"
+        if record.spec.kind is JobKind.SWEEP and record.spec.space is None:
+            example = Path(record.job_dir) / EXAMPLE_FILE
 
             def prepare() -> None:
-                merge_datasets(spec.data, dest, spec.labels or DEFAULT_LABELS)
+                write_example_space(example)
 
         runner = JobRunner(
             record.argv,
@@ -204,7 +203,12 @@ class JobQueue:
         record.error = outcome.error
         record.finished = now_iso()
         record.outputs = dict(outcome.artifacts)
-        metrics = summarize_report(outcome.report, record.outputs)
+        if record.spec.kind is JobKind.SWEEP:  # sweep.json stays in the job folder
+            document = outcome.report if outcome.report is not None else read_document(record.job_dir)
+            metrics, pick = summarize_sweep(document, record.job_dir)
+            record.outputs.update(pick)
+        else:
+            metrics = summarize_report(outcome.report, record.outputs, record.spec.data)
         latency = (outcome.report or {}).get("app_latency")
         if isinstance(latency, dict):
             metrics.update(latency)

@@ -95,7 +95,7 @@ class JobRunner:
     ``job_dir`` receives ``log.txt`` (stderr and non-event stdout), ``events.jsonl``
     (the raw events), ``work/`` (the trainer's ``--out``) and, on success, ``output/``.
     ``prepare`` (optional) runs on the runner's thread before the child starts (e.g. to
-    merge data folders); an exception from it fails the job with its message.
+    write a sweep's example space file); an exception from it fails the job with its message.
     ``finalize`` (optional) runs there after a successful job with the outcome, for
     slow follow-up work such as measuring latency.
     """
@@ -327,7 +327,8 @@ class JobRunner:
     def _outcome(self, code: int) -> JobOutcome:
         cancelled = self._cancel_requested.is_set() or self._saw_cancelled or code == EXIT_CANCELLED
         if cancelled and (code != 0 or self._saw_cancelled):
-            note = "killed after the graceful stop timed out" if self._killed else "cancelled"
+            # The status says "cancelled"; a message only when there is more to say.
+            note = "killed after the graceful stop timed out" if self._killed else None
             return JobOutcome(JobStatus.CANCELLED, code, error=note, killed=self._killed)
         if code != 0 or self._error_event is not None or self._saw_done_ok is False:
             return JobOutcome(JobStatus.FAILED, code, error=self._failure_message(code))

@@ -6,7 +6,10 @@ Behaviour is chosen by ``FAKE_TRAINER_MODE``:
 * ``error``: an error event (bad input); exit 2;
 * ``crash``: a traceback on stderr, no event; exit 1;
 * ``slow``: steps until SIGTERM, then a cancelled event; exit 130;
-* ``stubborn``: steps forever, ignoring SIGTERM (must be killed).
+* ``stubborn``: steps forever, ignoring SIGTERM (must be killed);
+* ``replay``: the events recorded from a real ``kws-train`` run in ``FAKE_TRAINER_EVENTS``
+  (a JSONL file), with the model files a sweep's finished trials name written into ``--out``
+  (and its ``sweep.json``), so that their paths exist; exit 0.
 
 ``FAKE_TRAINER_ARGV`` (a file path), when set, receives the argv as JSON;
 ``FAKE_TRAINER_NICE`` (a file path) receives the process's niceness.
@@ -30,6 +33,31 @@ def arg(name: str, default: str | None = None) -> str | None:
     return argv[argv.index(name) + 1] if name in argv else default
 
 
+def replay(path: str, out: str | None) -> int:
+    """Emit a recorded event stream; write what its trials and result say exists in ``out``."""
+    with open(path, encoding="utf-8") as f:
+        lines = [line.strip() for line in f if line.strip()]
+    for line in lines:
+        event = json.loads(line)
+        record = event.get("record") if event["event"] == "trial_finished" else None
+        if out and record and record.get("status") == "ok":
+            for model in record.get("models", {}).values():
+                target = os.path.join(out, record["dir"], model["file"])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as model_file:
+                    model_file.write(b"recorded trial model")
+        if (
+            out
+            and event["event"] == "result"
+            and event["report"].get("schema", "").startswith("kws-train-sweep")
+        ):
+            with open(os.path.join(out, "sweep.json"), "w", encoding="utf-8") as document:
+                json.dump(event["report"], document)
+        print(line, flush=True)
+        time.sleep(0.01)
+    return 0
+
+
 def main() -> int:
     mode = os.environ.get("FAKE_TRAINER_MODE", "ok")
     if os.environ.get("FAKE_TRAINER_ARGV"):
@@ -40,6 +68,8 @@ def main() -> int:
             f.write(str(os.nice(0)))
     command = sys.argv[1]
     out = arg("--out")
+    if mode == "replay":
+        return replay(os.environ["FAKE_TRAINER_EVENTS"], out)
     emit(
         "start", command=command, preset=arg("--preset"), epochs=1, steps_per_epoch=4, total_steps=4, out=out
     )

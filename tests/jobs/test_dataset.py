@@ -1,11 +1,11 @@
-"""Data folders are checked with the trainer's scanner; several are merged for one job."""
+"""Data folders are checked with the trainer's scanner, one folder or several, as a job will read them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from kws_gui.core.recording import ClipStore
-from kws_gui.jobs.dataset import DataFolderError, inspect_data, merge_datasets
+from kws_gui.jobs.dataset import inspect_data, source_kind, source_title
 from kws_gui.jobs.extras import INSTALL_HINT, TRAIN_MODULES, train_extra_status
 from tests.core.test_recording import word_burst
 
@@ -28,35 +28,47 @@ def test_inspect_reports_the_scanners_message(tmp_path: Path) -> None:
     assert not junk.ok and "layout" in junk.message
 
 
-def test_recordings_merge_with_a_dataset(tmp_path: Path, tiny_data: Path) -> None:
-    from trainer.data import scan_dataset
+def test_recordings_checked_together_with_a_dataset(tmp_path: Path, tiny_data: Path) -> None:
+    from trainer.data import scan_datasets
 
     store = ClipStore(tmp_path / "rec")
     for _ in range(3):
-        store.save("yes", "me", word_burst())  # only one word recorded: fine when merged
+        store.save("yes", "me", word_burst())  # only one word recorded: fine beside a dataset
     check = inspect_data([tiny_data, store.root])
     assert check.ok, check.message
     assert check.counts["train"]["yes"] == 9 and check.counts["validation"]["yes"] == 3
-    merged = merge_datasets([tiny_data, store.root], tmp_path / "job" / "data")
-    index = scan_dataset(merged, ("yes", "no"))
-    assert index.counts() == check.counts
-    assert {c.speaker for c in index.clips if c.label == "yes" and c.speaker.startswith("s1-")} == {"s1-me"}
-    assert len(index.noise_files) == 2
-    assert (tiny_data / "yes").is_dir() and len(
-        list((tmp_path / "rec" / "yes").glob("*.wav"))
-    ) == 3  # sources untouched
+    # Per folder (named as the trainer's report names them) and overall: the trainer's own figures.
+    indexes = scan_datasets([tiny_data, store.root], ("yes", "no"))
+    assert [s.name for s in check.sources] == ["tiny", "rec"]
+    for source, index in zip(check.sources, indexes, strict=True):
+        assert source.per_split == {k: sum(v.values()) for k, v in index.counts().items()}
+    alone = inspect_data([store.root])  # no "no" clips at all: refused, naming the class
+    assert not alone.ok and "'no'" in alone.message
 
 
-def test_merge_failure_leaves_nothing(tmp_path: Path, tiny_data: Path) -> None:
-    store = ClipStore(tmp_path / "rec")
-    store.save("yes", "me", word_burst())
-    try:
-        merge_datasets([store.root], tmp_path / "merged")  # no "no" clips at all
-    except DataFolderError as exc:
-        assert "no" in str(exc)
-    else:
-        raise AssertionError("expected DataFolderError")
-    assert not (tmp_path / "merged").exists()
+def test_a_missing_folder_among_several_is_named(tmp_path: Path, tiny_data: Path) -> None:
+    check = inspect_data([tiny_data, tmp_path / "gone"])
+    assert not check.ok and "gone" in check.message and "does not exist" in check.message
+
+
+def test_pseudo_labels_are_sized_as_the_job_will(tmp_path: Path, tiny_data: Path) -> None:
+    labels = ("_silence_", "_unknown_", "yes", "no")
+    few = inspect_data([tiny_data], labels, unknown_percent=10.0, silence_percent=10.0)
+    many = inspect_data([tiny_data], labels, unknown_percent=100.0, silence_percent=50.0)
+    assert few.ok and many.ok, (few.message, many.message)
+    assert many.counts["train"]["_unknown_"] > few.counts["train"]["_unknown_"]
+    assert many.counts["train"]["_silence_"] > few.counts["train"]["_silence_"]
+
+
+def test_only_what_a_folder_says_names_its_kind(tmp_path: Path) -> None:
+    assert (
+        source_kind("tts-yes-no") == "synthetic" and source_kind("real-v0.02-test-speakers") == "real speech"
+    )
+    plain = tmp_path / "clips"
+    plain.mkdir()
+    assert source_kind("clips", plain) is None and source_title("clips", plain) == "clips"
+    (plain / "README.md").write_text("Rendered with a text-to-speech engine.\n")
+    assert source_title("clips", plain) == "clips (synthetic)"
 
 
 def test_train_extra_detection(monkeypatch) -> None:
@@ -77,3 +89,13 @@ def test_train_extra_detection(monkeypatch) -> None:
     )
     assert not status.available and status.missing == ("tensorflow", *others)
     assert INSTALL_HINT in status.message
+
+
+def test_model_labels_for_the_check_of_an_evaluation_or_a_pruning(tmp_path: Path) -> None:
+    from kws_gui.jobs.dataset import model_labels
+    from kws_gui.paths import MODELS_DIR
+
+    assert model_labels(MODELS_DIR / "ds_cnn_int8.tflite") == ("yes", "no")  # its metadata
+    assert model_labels(MODELS_DIR / "ds_cnn.h5") == ("yes", "no")  # the report beside it
+    (tmp_path / "junk.tflite").write_bytes(b"not a model")
+    assert model_labels(tmp_path / "junk.tflite") is None and model_labels(tmp_path / "none.h5") is None

@@ -1,4 +1,4 @@
-"""The queue runs one job at a time, records everything in the history, merges data folders."""
+"""The queue runs one job at a time, records everything in the history, passes weighted data folders."""
 
 from __future__ import annotations
 
@@ -92,23 +92,37 @@ def test_broken_history_file_is_set_aside(tmp_path: Path) -> None:
     assert [r.id for r in history.records] == ["y"] and "1 unreadable" in history.warning
 
 
-def test_several_data_folders_are_merged_for_the_job(
+def test_several_weighted_data_folders_reach_the_trainer_as_repeated_data(
     tmp_path: Path, fake_command: tuple[str, ...], tiny_data: Path
 ) -> None:
-    from tests.trainer.conftest import make_tiny_dataset
-    from trainer.data import scan_dataset
+    """kws-train reads several folders itself (``--data A --data B:3``): nothing is merged or linked."""
+    from trainer.cli import build_parser
+    from trainer.sources import parse_specs
 
-    other = make_tiny_dataset(tmp_path / "other", speakers=3, clips_per_speaker=1, seed=1)
+    other = tmp_path / "real-other"
+    other.mkdir()
     argv_file = tmp_path / "argv.json"
     q = _queue(tmp_path, fake_command, FAKE_TRAINER_ARGV=str(argv_file))
-    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tiny_data), str(other))))
+    a = q.submit(JobSpec(JobKind.TRAIN, data=(str(tiny_data), str(other)), weights=(1.0, 3.0)))
     wait_until(lambda: a.status.finished, poll=q.poll)
     assert a.status is JobStatus.SUCCEEDED, a.error
     argv = json.loads(argv_file.read_text())
-    merged = Path(argv[argv.index("--data") + 1])
-    assert merged == Path(a.job_dir) / "data"
-    index = scan_dataset(merged, ("yes", "no"))
-    single = [scan_dataset(d, ("yes", "no")).counts() for d in (tiny_data, other)]
-    for split, per_label in index.counts().items():
-        for label, n in per_label.items():
-            assert n == single[0][split][label] + single[1][split][label]
+    values = [argv[i + 1] for i, word in enumerate(argv) if word == "--data"]
+    assert values == [str(tiny_data), f"{other}:3"]
+    specs = parse_specs(build_parser().parse_args(argv).data)  # the trainer's own reading
+    assert [(s.path, s.weight) for s in specs] == [(tiny_data, 1.0), (other, 3.0)]
+    assert not (Path(a.job_dir) / "data").exists()
+
+
+def test_a_sweep_without_a_space_file_gets_the_example(tmp_path: Path, fake_command: tuple[str, ...]) -> None:
+    from kws_gui.jobs.sweep import EXAMPLE_SPACE
+
+    argv_file = tmp_path / "argv.json"
+    q = _queue(tmp_path, fake_command, FAKE_TRAINER_ARGV=str(argv_file))
+    a = q.submit(JobSpec(JobKind.SWEEP, data=(str(tmp_path),), trials=2))
+    wait_until(lambda: a.status.finished, poll=q.poll)
+    argv = json.loads(argv_file.read_text())
+    assert argv[:2] == ["sweep", "--space"] and argv[argv.index("--trials") + 1] == "2"
+    space = Path(argv[2])
+    assert space.parent == Path(a.job_dir) and json.loads(space.read_text()) == EXAMPLE_SPACE
+    assert argv[argv.index("--out") + 1] == str(Path(a.job_dir) / "work")
