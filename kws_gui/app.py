@@ -91,8 +91,11 @@ def display_problem(environ: dict[str, str] | None = None, platform: str = sys.p
     )
 
 
-def add_training_tab(window, controller) -> object | None:
-    """The training panel as a tab (jobs, recorder); the app runs on without it if it cannot load."""
+def add_training_tab(window, controller, queue=None) -> object | None:
+    """The training panel as a tab (jobs, recorder); the app runs on without it if it cannot load.
+
+    ``queue`` replaces the panel's job queue (tests run a fake trainer through it).
+    """
     try:
         from kws_gui._qt.training import TrainingPanel
     except ImportError as exc:  # a partial install: the live view still works
@@ -101,8 +104,12 @@ def add_training_tab(window, controller) -> object | None:
     panel = TrainingPanel(
         use_model=window.load_model,
         ring_provider=lambda: controller.engine.ring if controller.engine is not None else None,
+        source_provider=lambda: controller.source_spec,
+        queue=queue,
     )
-    window.add_tab(panel, "Training", on_close=panel.shutdown)
+    panel.model_used.connect(window.announce_model)  # the Live tab confirms the new model
+    # Its pages scroll themselves and keep their buttons in view (a small window included).
+    window.add_tab(panel, "Training", on_close=panel.shutdown, scroll=False)
     return panel
 
 

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._engine_error: str | None = None
         self.frames = 0  # refresh-timer ticks done (benchmarks count them)
         self._on_close: list[Callable[[], None]] = []
+        self._announced: tuple[str, str] | None = None  # (model path, what to say once it is loaded)
 
         self.notice = NoticeBar()
         self.tabs = QTabWidget()
@@ -267,24 +268,42 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.status_model)
 
     # -------------------------------------------------------------- public API
-    def add_tab(self, widget: QWidget, title: str, on_close: Callable[[], None] | None = None) -> int:
-        """Add a tab (e.g. the training panel) inside a scroll area; returns its index.
+    def add_tab(
+        self,
+        widget: QWidget,
+        title: str,
+        on_close: Callable[[], None] | None = None,
+        scroll: bool = True,
+    ) -> int:
+        """Add a tab (e.g. the training panel), in a scroll area unless ``scroll`` is False; returns its index.
 
-        ``on_close`` runs when the window closes (e.g. the panel stops its jobs).
+        ``on_close`` runs when the window closes (e.g. the panel stops its jobs). A widget
+        that keeps its own buttons in view and scrolls its own pages passes ``scroll=False``.
         """
         if on_close is not None:
             self._on_close.append(on_close)
+        if not scroll:
+            return self.tabs.addTab(widget, title)
         # Scrollable, so that a tall panel never makes the window taller than a 480-pixel screen.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(widget)
-        return self.tabs.addTab(scroll, title)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(widget)
+        return self.tabs.addTab(area, title)
 
     def load_model(self, path: str | Path) -> None:
         """Check and load a model file off the GUI thread; the running model stays on failure."""
         self.status_model.setText(f"loading {Path(path).name}...")
         self.controller.load_model(path)
+
+    def announce_model(self, path: str | Path, description: str) -> None:
+        """Show the Live tab; once ``path`` is the loaded model, say so (``description``) until dismissed.
+
+        The training panel calls this right after "Use this model" started loading ``path``;
+        a failed load shows why instead.
+        """
+        self._announced = (str(Path(path).resolve()), description)
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.live_tab))
 
     def open_model_dialog(self) -> None:
         """Ask for a model file (Ctrl+O)."""
@@ -310,9 +329,15 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         if not self.controller.last_load_was_fallback:
             self.notice.clear(NoticeTopic.MODEL)
+        if self._announced is not None and str(Path(info.path).resolve()) == self._announced[0]:
+            self.notice.show_message(
+                f"Now listening with {self._announced[1]}", NoticeTopic.MODEL, error=False
+            )
+            self._announced = None
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
+        self._announced = None
         info = self.controller.model_info
         self.status_model.setText(f"Model: {Path(info.path).name}" if info else "no model")
         message = message.rstrip(".")

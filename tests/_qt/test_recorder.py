@@ -163,8 +163,43 @@ def test_train_with_recordings_opens_a_job(qtbot, tmp_path: Path, live: LiveAudi
     live.play(_word_wav(tmp_path / "yes.wav", 600.0))
     assert _record(qtbot, rec, "yes").startswith("saved")
     assert panel.form.use_recordings.isEnabled() and "yes 1" in panel.form.use_recordings.text()
-    panel.form.data_edit.setText(str(tmp_path / "dataset"))
+    panel.form.folders.set_folders([str(tmp_path / "dataset")])
     rec.train_button.click()
     assert panel.form.current_kind is JobKind.TRAIN and panel.form.use_recordings.isChecked()
-    assert panel.form.data_folders() == [str(tmp_path / "dataset"), str(tmp_path / "rec")]
+    assert panel.form.data_folders() == [(str(tmp_path / "dataset"), 1.0), (str(tmp_path / "rec"), 1.0)]
     panel.shutdown()
+
+
+def _contrast(style: str) -> float:
+    """WCAG contrast ratio of a ``background: #..; color: ..`` style."""
+    from PySide6.QtGui import QColor
+
+    def luminance(name: str) -> float:
+        c = QColor(name)
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    parts = dict(p.split(":", 1) for p in style.replace(" ", "").split(";") if ":" in p)
+    a, b = sorted((luminance(parts["background"]), luminance(parts["color"])), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def test_saved_text_is_readable_and_a_wav_source_is_named(qtbot, tmp_path: Path, live: LiveAudio) -> None:
+    from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec
+
+    spec = {"value": SourceSpec(kind=WAV, wav_path=str(tmp_path / "talk.wav"))}
+    rec = RecorderPanel(lambda: live.ring, root=tmp_path / "rec", source_provider=lambda: spec["value"])
+    qtbot.addWidget(rec)
+    rec.show()
+    rec.countdown.setValue(0)
+    rec.speaker.setText("me")
+    live.play(_word_wav(tmp_path / "yes.wav", 600.0))
+    qtbot.waitUntil(lambda: rec.source.isVisible(), timeout=5_000)
+    assert "talk.wav" in rec.source.text() and "not a microphone" in rec.source.text()
+    assert _record(qtbot, rec, "yes").startswith("saved")
+    assert _contrast(rec.status.styleSheet()) >= 4.5  # WCAG AA; light green on light grey was ~1.9
+    spec["value"] = SourceSpec(kind=MICROPHONE)
+    qtbot.waitUntil(
+        lambda: "microphone" in rec.source.text() and "not a" not in rec.source.text(), timeout=5_000
+    )

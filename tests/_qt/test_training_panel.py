@@ -1,4 +1,7 @@
-"""The training panel: a real tiny job into the live classifier, cancel, bad data, history, no extra."""
+"""The training panel: a real tiny job into the live classifier, cancel, bad data, history, no extra.
+
+Layout at 800x480, result tables, sweeps and weighted folders are in test_training_layout.py.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import soundfile
 from PySide6.QtCore import Qt
 
 from kws_gui._qt.training import TrainingPanel
+from kws_gui._qt.training.history_table import STATUS
 from kws_gui.jobs.extras import INSTALL_HINT, ExtraStatus
 from kws_gui.jobs.history import JobRecord
 from kws_gui.jobs.queue import JobQueue
@@ -28,6 +32,12 @@ needs_train_extra = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None,
     reason='the train extra is not installed (pip install -e ".[train]")',
 )
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """A tiny Speech Commands folder that passes the form's data check."""
+    return make_tiny_dataset(tmp_path_factory.mktemp("data") / "tiny")
 
 
 def _panel(qtbot, tmp_path: Path, queue: JobQueue | None = None, **kwargs) -> TrainingPanel:
@@ -51,14 +61,15 @@ def _fake_queue(tmp_path: Path, mode: str) -> JobQueue:
 
 
 def _start(qtbot, panel: TrainingPanel, kind: JobKind, data: Path | str, epochs: int = 1) -> JobRecord:
+    """Fill the form and press "Start job"; the job is queued once the data check passed."""
     panel.form.set_kind(kind)
-    panel.form.data_edit.setText(str(data))
-    panel.form.epochs.setValue(epochs)
+    panel.form.folders.set_folders([str(data)])
     if kind.produces_model:
-        panel.form.batch_size.setValue(8)
+        panel.form.options.edits["epochs"].setText(str(epochs))
+        panel.form.options.edits["batch_size"].setText("8")
     before = len(panel.queue.history.records)
     qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
-    assert len(panel.queue.history.records) == before + 1, panel.form.form_error.text()
+    qtbot.waitUntil(lambda: len(panel.queue.history.records) == before + 1, timeout=20_000)
     return panel.queue.history.records[-1]
 
 
@@ -144,23 +155,49 @@ def test_cancel_a_running_real_job(qtbot, tmp_path: Path) -> None:
     assert "cancelled" in panel.live.title.text()
 
 
-@needs_train_extra
-def test_missing_data_folder_fails_fast_with_the_trainers_message(qtbot, tmp_path: Path) -> None:
-    panel = _panel(qtbot, tmp_path)
+def test_a_cancelled_job_says_cancelled_once(qtbot, tmp_path: Path, tiny: Path) -> None:
+    panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "slow"))
+    record = _start(qtbot, panel, JobKind.TRAIN, tiny, epochs=200)
+    qtbot.waitUntil(
+        lambda: panel.queue.progress is not None and panel.queue.progress.step > 0, timeout=30_000
+    )
+    qtbot.mouseClick(panel.live.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: record.status.finished, timeout=30_000)
+    assert record.status is JobStatus.CANCELLED
+    shown = [panel.live.title.text(), panel.live.bar.text(), panel.live.eta.text()]
+    shown += [panel.live.message.text()] if panel.live.message.isVisible() else []
+    shown += [_card_text(panel.live_card)] if panel.live_card.isVisible() else []
+    assert " ".join(shown).lower().count("cancel") == 1, shown
+
+
+def test_a_job_on_a_bad_folder_is_refused_and_no_trainer_starts(qtbot, tmp_path: Path, tiny: Path) -> None:
+    argv_file = tmp_path / "argv.json"
+    queue = JobQueue(
+        root=tmp_path / "jobs",
+        command=(sys.executable, str(FAKE_TRAINER)),
+        measure_latency=False,
+        env={**os.environ, "FAKE_TRAINER_MODE": "ok", "FAKE_TRAINER_ARGV": str(argv_file)},
+    )
+    panel = _panel(qtbot, tmp_path, queue=queue)
     missing = tmp_path / "no-such-folder"
-    record = _start(qtbot, panel, JobKind.TRAIN, missing)
-    qtbot.waitUntil(lambda: record.status.finished, timeout=JOB_TIMEOUT_MS)
-    assert record.status is JobStatus.FAILED and record.exit_code == 2
-    assert "does not exist" in record.error and str(missing) in record.error
-    assert panel.live.message.isVisible() and "does not exist" in panel.live.message.text()
-    assert Path(record.log_path).is_file()
-    # The form had already said so, from the same scanner.
-    qtbot.waitUntil(lambda: "does not exist" in panel.form.data_status.text(), timeout=10_000)
+    panel.form.folders.set_folders([str(tiny), str(missing)])
+    qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)  # pressed while still checking
+    qtbot.waitUntil(lambda: "data check failed" in panel.form.form_error.text(), timeout=20_000)
+    assert "does not exist" in panel.form.form_error.text() and str(missing) in panel.form.form_error.text()
+    assert "does not exist" in panel.form.data_status.text()  # the form says why, from the trainer's scanner
+    assert panel.queue.history.records == [] and panel.tabs.currentIndex() == 0
+    qtbot.wait(300)
+    assert not argv_file.exists()  # no child process was started
+    # Fixed: the same form starts the job.
+    panel.form.folders.set_folders([str(tiny)])
+    qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.queue.history.records) == 1, timeout=20_000)
+    qtbot.waitUntil(argv_file.exists, timeout=20_000)
 
 
-def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
+def test_history_survives_a_restart(qtbot, tmp_path: Path, tiny: Path) -> None:
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    record = _start(qtbot, panel, JobKind.TRAIN, tmp_path)
+    record = _start(qtbot, panel, JobKind.TRAIN, tiny)
     qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
     assert record.status is JobStatus.SUCCEEDED
     failing = _fake_queue(tmp_path, "crash")
@@ -170,15 +207,15 @@ def test_history_survives_a_restart(qtbot, tmp_path: Path) -> None:
     # "Restart": a new queue and panel on the same folder.
     again = _panel(qtbot, tmp_path, queue=failing)
     assert again.history.rowCount() == 1
-    assert again.history.item(0, 2).text() == "succeeded" and again.history.item(0, 3).text() == "80.0%"
+    assert again.history.item(0, STATUS).text() == "succeeded" and again.history.item(0, 2).text() == "80.0%"
     again.tabs.setCurrentIndex(2)
     again.history.selectRow(0)
     assert again.card.record is not None and again.card.record.id == record.id
     assert again.card.use_button.isVisible()
-    crashed = _start(qtbot, again, JobKind.TRAIN, tmp_path)
+    crashed = _start(qtbot, again, JobKind.TRAIN, tiny)
     qtbot.waitUntil(lambda: crashed.status.finished, timeout=60_000)
     assert crashed.status is JobStatus.FAILED and "boom" in crashed.error
-    assert again.history.rowCount() == 2 and again.history.item(0, 2).text() == "failed"
+    assert again.history.rowCount() == 2 and again.history.item(0, STATUS).text() == "failed"
     assert "Traceback" in Path(crashed.log_path).read_text()  # the log is kept
     # Replaying the first job shows its curves again.
     again.history.selectRow(1)
@@ -213,10 +250,9 @@ def test_without_the_train_extra_launching_is_disabled(qtbot, tmp_path: Path) ->
     assert panel.queue.history.records == []
 
 
-def test_data_folder_is_checked_on_entry(qtbot, tmp_path: Path) -> None:
-    data = make_tiny_dataset(tmp_path / "tiny")
+def test_data_folder_is_checked_on_entry(qtbot, tmp_path: Path, tiny: Path) -> None:
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    panel.form.data_edit.setText(str(data))
+    panel.form.folders.set_folders([str(tiny)])
     qtbot.waitUntil(lambda: panel.form.last_check is not None and not panel.form.checking, timeout=10_000)
     assert panel.form.last_check.ok
     text = panel.form.data_status.text()
@@ -226,29 +262,61 @@ def test_data_folder_is_checked_on_entry(qtbot, tmp_path: Path) -> None:
         lambda: "cat" in (panel.form.last_check.message if panel.form.last_check else ""), timeout=10_000
     )
     assert not panel.form.last_check.ok
+    # The unknown and silence classes are sized by the form's options, as the job will size them.
+    panel.form.labels_edit.setText("_silence_,_unknown_,yes,no")
+    panel.form.options.edits["unknown_percent"].setText("100")
+    qtbot.waitUntil(lambda: panel.form.last_check is not None and not panel.form.checking, timeout=10_000)
+    assert panel.form.last_check.ok and panel.form.last_check.counts["train"]["_unknown_"] == 8
 
 
 def test_form_prefills_presets_and_refuses_incomplete_jobs(qtbot, tmp_path: Path) -> None:
     from kws_gui.core.train_config import PRESETS
 
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
+    edits = panel.form.options.edits
     panel.form.set_kind(JobKind.TRAIN, "reference")
     assert (
-        panel.form.batch_size.value() == PRESETS["reference"].batch_size and not panel.form.prune.isChecked()
+        edits["batch_size"].text() == str(PRESETS["reference"].batch_size) and not edits["prune"].isChecked()
     )
+    assert not edits["final_sparsity"].isEnabled()  # pruning off: its options are not sent
     assert [panel.form.preset.itemData(i) for i in range(panel.form.preset.count())] == list(PRESETS)
     panel.form.set_kind(JobKind.TRAIN, "ds-cnn")
-    assert panel.form.lr_start.value() == pytest.approx(PRESETS["ds-cnn"].learning_rate)
-    assert panel.form.final_sparsity.value() == pytest.approx(PRESETS["ds-cnn"].final_sparsity)
+    assert float(edits["learning_rate"].text()) == pytest.approx(PRESETS["ds-cnn"].learning_rate)
+    assert float(edits["final_sparsity"].text()) == pytest.approx(PRESETS["ds-cnn"].final_sparsity)
     panel.form.set_kind(JobKind.EVALUATE)
-    panel.form.data_edit.setText(str(tmp_path))
+    panel.form.folders.set_folders([str(tmp_path)])
     qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
     assert "model" in panel.form.form_error.text() and panel.queue.history.records == []
+    panel.form.set_kind(JobKind.TRAIN)
+    edits["gain_db"].setText("loud")
+    qtbot.mouseClick(panel.form.start_button, Qt.MouseButton.LeftButton)
+    assert "--gain-db" in panel.form.form_error.text() and panel.queue.history.records == []
 
 
-def test_prune_and_evaluate_start_from_a_finished_job(qtbot, tmp_path: Path) -> None:
+def test_a_new_preset_and_every_table_option_appear_in_the_form(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Presets and options come from kws_gui.core (the lead's "live" preset needs no form change)."""
+    from kws_gui._qt.training.job_form import JobForm
+    from kws_gui.core.train_config import PRESETS
+    from kws_gui.jobs.spec import form_options
+
+    live = PRESETS["ds-cnn"].replace(
+        preset="live-test", labels=("_silence_", "_unknown_", "yes", "no"), epochs=7
+    )
+    monkeypatch.setitem(PRESETS, "live-test", live)
+    form = JobForm(tmp_path / "rec")
+    qtbot.addWidget(form)
+    form.set_kind(JobKind.TRAIN, "live-test")
+    assert form.current_preset == "live-test" and form.options.edits["epochs"].text() == "7"
+    assert "_unknown_" in form.labels_edit.placeholderText()
+    for option in form_options(JobKind.TRAIN):
+        assert option.dest in form.options.edits, option.flag
+        assert option.flag in form.options.edits[option.dest].toolTip()
+    form.shutdown()
+
+
+def test_prune_and_evaluate_start_from_a_finished_job(qtbot, tmp_path: Path, tiny: Path) -> None:
     panel = _panel(qtbot, tmp_path, queue=_fake_queue(tmp_path, "ok"))
-    record = _start(qtbot, panel, JobKind.TRAIN, tmp_path / "data")
+    record = _start(qtbot, panel, JobKind.TRAIN, tiny)
     qtbot.waitUntil(lambda: record.status.finished, timeout=60_000)
     panel.select_job(record.id)
     assert panel.prune_button.isEnabled() and panel.evaluate_button.isEnabled()
@@ -256,13 +324,15 @@ def test_prune_and_evaluate_start_from_a_finished_job(qtbot, tmp_path: Path) -> 
     assert (
         panel.form.current_kind is JobKind.PRUNE and panel.form.model_edit.text() == record.outputs["keras"]
     )
-    assert panel.form.epochs.value() == 5 and panel.tabs.currentIndex() == 0
+    assert panel.form.options.edits["epochs"].text() == "5" and panel.tabs.currentIndex() == 0
+    assert panel.form.options.edits["epochs"].placeholderText() == "the model's value"
+    assert not panel.form.options.is_shown("filters")  # a pruned model keeps its architecture
     panel.evaluate_button.click()
     assert (
         panel.form.current_kind is JobKind.EVALUATE
         and panel.form.model_edit.text() == record.outputs["float32"]
     )
-    evaluation = _start(qtbot, panel, JobKind.EVALUATE, tmp_path / "data")
+    evaluation = _start(qtbot, panel, JobKind.EVALUATE, tiny)
     qtbot.waitUntil(lambda: evaluation.status.finished, timeout=60_000)
     assert evaluation.spec.models == (record.outputs["float32"],)
     assert evaluation.metrics["accuracy"] == 0.75 and "Accuracy" in _card_text(panel.live_card)

@@ -3,9 +3,10 @@
 Hook-up in the main window::
 
     panel = TrainingPanel(use_model=window.load_model,
-                          ring_provider=lambda: controller.engine.ring if controller.engine else None)
-    window.add_tab(panel, "Training")
-    # on close: panel.shutdown()  (stops a running job: SIGTERM, then kill)
+                          ring_provider=lambda: controller.engine.ring if controller.engine else None,
+                          source_provider=lambda: controller.source_spec)
+    panel.model_used.connect(window.announce_model)  # "Use this model" confirmed on the Live tab
+    window.add_tab(panel, "Training", on_close=panel.shutdown, scroll=False)  # pages scroll themselves
 """
 
 from kws_gui._qt.training.panel import TrainingPanel

@@ -1,43 +1,64 @@
-"""The new-job form: job type, data folder (checked on entry), models, hyperparameters."""
+"""The new-job form: job type, data folders (weighted, checked on entry), models, training options.
+
+The fields scroll; "Start job" and the form's message stay at the bottom edge. The
+data folders are checked in a worker thread with the trainer's own scanner, for the
+labels, splits and unknown/silence shares the job will use: on entry, and afresh when
+"Start job" is pressed; the job starts only when that check passes, otherwise the form
+says why. The training options are generated from the one option table
+(:data:`kws_gui.core.train_options.TRAIN_OPTIONS`) and prefilled from the chosen
+preset (:data:`kws_gui.core.train_config.PRESETS`), so new options and presets appear
+here unchanged.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
+import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from kws_gui._qt.file_dialogs import choose_file, choose_files
 from kws_gui.core.recording import ClipStore
+from kws_gui.core.train_config import PRESETS
+from kws_gui.core.train_options import OPTIONS_BY_DEST, PARSE_ERRORS
 from kws_gui.jobs.dataset import SPLITS as DATA_SPLITS
-from kws_gui.jobs.dataset import DataCheck, inspect_data
+from kws_gui.jobs.dataset import DataCheck, inspect_data, model_labels, source_kind
 from kws_gui.jobs.spec import (
     DEFAULT_PRESET,
     SPLITS,
-    Hyperparameters,
     JobKind,
     JobSpec,
     JobSpecError,
+    changed_options,
     defaults_for,
+    form_options,
     preset_names,
     preset_title,
 )
+from kws_gui.jobs.sweep import EXAMPLE_SPACE, space_labels
+
+from .data_folders import DataFolderList
+from .options_form import OptionsForm
 
 _CHECK_DELAY_MS = 400
+OK_COLOR = "#2e7d32"
+ERROR_COLOR = "#c62828"
 
 
 def _path_row(edit: QLineEdit, button: QPushButton) -> QWidget:
@@ -49,22 +70,60 @@ def _path_row(edit: QLineEdit, button: QPushButton) -> QWidget:
     return row
 
 
-def _double(lo: float, hi: float, decimals: int, step: float, default_text: str = "preset") -> QDoubleSpinBox:
-    """A spin box whose minimum shows ``default_text`` and means "leave the preset's value"."""
-    box = QDoubleSpinBox()
-    box.setDecimals(decimals)
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setSpecialValueText(default_text)
-    return box
+class _CheckRequest:
+    """What a data check needs, computed on the GUI thread; the model's labels are read in the worker."""
+
+    def __init__(self, form: JobForm) -> None:
+        kind = form.current_kind
+        self.folders = tuple(f for f, _ in form.data_folders())
+        self.labels = form.labels()
+        self.model = form.model_edit.text().strip() if kind in (JobKind.EVALUATE, JobKind.PRUNE) else ""
+        self.space = form.space_edit.text().strip() if kind is JobKind.SWEEP else ""
+        self.kind = kind
+        self.preset = form.current_preset
+        split = form.split.currentText()
+        self.require = DATA_SPLITS if kind.trains else (() if split == "all" else (split,))
+        texts = form.options.texts() if kind.produces_model else {}
+        preset = PRESETS.get(self.preset, PRESETS[DEFAULT_PRESET])
+        evaluating = kind is JobKind.EVALUATE  # kws-train evaluate: every other word, 10 % silence
+        self.unknown = _number(texts, "unknown_percent", math.inf if evaluating else preset.unknown_percent)
+        self.silence = _number(texts, "silence_percent", 10.0 if evaluating else preset.silence_percent)
+
+    def key(self) -> tuple:
+        return (
+            self.kind,
+            self.folders,
+            self.labels,
+            self.model,
+            self.space,
+            self.preset,
+            self.require,
+            self.unknown,
+            self.silence,
+        )
+
+    def run(self) -> DataCheck:
+        labels = self.labels
+        if not labels and self.model:  # evaluating or pruning: the model's own labels
+            labels = model_labels(self.model) or ()
+        elif not labels and self.kind is JobKind.SWEEP:
+            labels = space_labels(self.space or None)
+        elif not labels:
+            labels = PRESETS.get(self.preset, PRESETS[DEFAULT_PRESET]).labels
+        return inspect_data(self.folders, labels, self.require, self.unknown, self.silence)
+
+
+def _number(texts: dict[str, str], dest: str, default: float) -> float:
+    """An option's number as the form gives it, else ``default`` (a text that does not parse: the default)."""
+    try:
+        value = OPTIONS_BY_DEST[dest].parse(texts[dest])
+    except (KeyError, *PARSE_ERRORS):
+        return float(default)
+    return float(value) if isinstance(value, (int, float)) else float(default)
 
 
 class JobForm(QWidget):
-    """Builds a :class:`JobSpec`; ``submitted(spec)`` when the user starts a job.
-
-    The data folder is checked on entry (in a worker thread, through the trainer's
-    scanner): layout and clips per class and split, or the scanner's message.
-    """
+    """Builds a :class:`JobSpec`; ``submitted(spec)`` once the user starts a job and its data passed the check."""
 
     submitted = Signal(object)
 
@@ -74,10 +133,12 @@ class JobForm(QWidget):
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-check")
         self._check_future: concurrent.futures.Future[DataCheck] | None = None
         self._checked_key: tuple | None = None
+        self._submit_pending = False
         self.last_check: DataCheck | None = None
         self._launch_blocked_reason: str | None = None
         self._build_job_rows()
-        self._build_hyperparameters()
+        self._build_sweep_rows()
+        self._build_options()
         self._build_layout()
         self._build_check_timers()
         self.kind.setCurrentIndex(list(JobKind).index(JobKind.TRAIN))
@@ -95,23 +156,23 @@ class JobForm(QWidget):
         for name in preset_names():
             self.preset.addItem(preset_title(name), name)
         self.preset.setCurrentIndex(max(0, self.preset.findData(DEFAULT_PRESET)))
-        self.preset.currentIndexChanged.connect(self.reset_hyperparameters)
+        self.preset.currentIndexChanged.connect(self._on_preset_changed)
 
-        self.data_edit = QLineEdit()
-        self.data_edit.setPlaceholderText("a Speech Commands (or msc) folder")
-        self.data_edit.textChanged.connect(self._schedule_check)
-        data_button = QPushButton("Browse...")
-        data_button.clicked.connect(self._browse_data)
+        self.folders = DataFolderList()
+        self.folders.changed.connect(self._schedule_check)
         self.use_recordings = QCheckBox("Add my recorded clips")
         self.use_recordings.toggled.connect(self._schedule_check)
-        self.labels_edit = QLineEdit("yes,no")
-        self.labels_edit.setToolTip("comma-separated labels, in the model's output order")
+        self.labels_edit = QLineEdit()
+        self.labels_edit.setToolTip(
+            "comma-separated labels, in the model's output order (empty: the preset's)"
+        )
         self.labels_edit.textChanged.connect(self._schedule_check)
         self.data_status = QLabel("")
         self.data_status.setWordWrap(True)
         self.data_status.setTextFormat(Qt.TextFormat.RichText)
 
         self.model_edit = QLineEdit()
+        self.model_edit.textChanged.connect(self._schedule_check)
         model_button = QPushButton("Browse...")
         model_button.clicked.connect(self._browse_model)
         self.models_edit = QLineEdit()
@@ -124,13 +185,14 @@ class JobForm(QWidget):
         self.split = QComboBox()
         self.split.addItems(list(SPLITS))
         self.split.setCurrentText("test")
+        self.split.currentIndexChanged.connect(self._schedule_check)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: the preset name")
 
         self.form = QFormLayout()
         self.form.addRow("Job", self.kind)
         self.form.addRow("Preset", self.preset)
-        self.form.addRow("Data folder", _path_row(self.data_edit, data_button))
+        self.form.addRow("Data folders", self.folders)
         self.form.addRow("", self.use_recordings)
         self.form.addRow("Labels", self.labels_edit)
         self.form.addRow("", self.data_status)
@@ -140,54 +202,70 @@ class JobForm(QWidget):
         self.form.addRow("Split", self.split)
         self.form.addRow("Output name", self.name_edit)
 
-    def _build_hyperparameters(self) -> None:
-        """The hyperparameter group ("preset" shown where the preset's value is kept)."""
-        self.epochs = QSpinBox()
-        self.epochs.setRange(0, 1000)
-        self.epochs.setSpecialValueText("preset")
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(0, 4096)
-        self.batch_size.setSpecialValueText("preset")
-        self.lr_start = _double(0.0, 1.0, 5, 0.001)
-        self.lr_end = _double(0.0, 1.0, 6, 0.0001)
-        self.constant_lr = QCheckBox("constant learning rate")
-        self.constant_lr.toggled.connect(lambda on: self.lr_end.setEnabled(not on))
-        self.prune = QCheckBox("magnitude pruning")
-        self.prune.toggled.connect(self._on_prune_toggled)
-        self.final_sparsity = _double(0.0, 0.99, 2, 0.05)
-        self.initial_sparsity = _double(0.0, 0.99, 2, 0.05)
-        self.pruning_start = _double(-0.01, 0.99, 2, 0.05)  # 0.00 is a real value here
+    def _build_sweep_rows(self) -> None:
+        """A sweep's space file (or the built-in example), sample count and Ray cluster."""
+        self.space_edit = QLineEdit()
+        example = ", ".join(f"{k} {v}" for k, v in EXAMPLE_SPACE.items())
+        self.space_edit.setPlaceholderText("empty: the built-in example")
+        self.space_edit.setToolTip(
+            "a YAML or JSON file: any kws-train train option as a value, a grid [a, b] or a "
+            f"distribution (see kws-train sweep --help). Empty: the example ({example}), "
+            "written to the job's folder."
+        )
+        self.space_edit.textChanged.connect(self._schedule_check)
+        space_button = QPushButton("Browse...")
+        space_button.clicked.connect(self._browse_space)
+        self.trials = QSpinBox()
+        self.trials.setRange(1, 1000)
+        self.trials.setToolTip("samples of the space's distributions; each runs every grid combination")
+        self.address_edit = QLineEdit()
+        self.address_edit.setPlaceholderText("empty: a local Ray on this computer")
+        self.address_edit.setToolTip("an existing Ray cluster, e.g. 192.168.1.10:6379")
+        self.form.addRow("Space file", _path_row(self.space_edit, space_button))
+        self.form.addRow("Samples", self.trials)
+        self.form.addRow("Ray cluster", self.address_edit)
+
+    def _build_options(self) -> None:
+        """The training options (one table, prefilled from the preset) and "Reset to preset"."""
+        self.options = OptionsForm()
+        self.options.changed.connect(self._schedule_check)
         self.reset_button = QPushButton("Reset to preset")
-        self.reset_button.clicked.connect(self.reset_hyperparameters)
-        self.hyper_box = QGroupBox("Hyperparameters")
-        hyper = QFormLayout(self.hyper_box)
-        hyper.addRow("Epochs", self.epochs)
-        hyper.addRow("Batch size", self.batch_size)
-        hyper.addRow("Learning rate: start", self.lr_start)
-        hyper.addRow("Learning rate: end", self.lr_end)
-        hyper.addRow("", self.constant_lr)
-        hyper.addRow("", self.prune)
-        hyper.addRow("Final sparsity", self.final_sparsity)
-        hyper.addRow("Initial sparsity", self.initial_sparsity)
-        hyper.addRow("Pruning starts at (share of steps)", self.pruning_start)
-        hyper.addRow("", self.reset_button)
+        self.reset_button.clicked.connect(self.reset_options)
+        self.options_box = QGroupBox("Training options")
+        box = QVBoxLayout(self.options_box)
+        box.addWidget(self.options)
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(self.reset_button)
+        box.addLayout(reset_row)
 
     def _build_layout(self) -> None:
         self.start_button = QPushButton("Start job")
         self.start_button.setDefault(True)
+        self.start_button.setMinimumHeight(32)
         self.start_button.clicked.connect(self._submit)
         self.form_error = QLabel("")
         self.form_error.setWordWrap(True)
-        self.form_error.setStyleSheet("color: #e57373;")
+        self.form_error.setStyleSheet(f"color: {ERROR_COLOR};")
 
+        fields = QWidget()
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.addLayout(self.form)
+        fields_layout.addWidget(self.options_box)
+        fields_layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(fields)
+        self.scroll.setMinimumHeight(60)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.form_error, 1)
+        bottom.addWidget(self.start_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.hyper_box)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.form_error, 1)
-        buttons.addWidget(self.start_button)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(bottom)
 
     def _build_check_timers(self) -> None:
         """Check the data a moment after the last edit; collect the worker's result."""
@@ -229,92 +307,76 @@ class JobForm(QWidget):
         if total == 0:
             self.use_recordings.setChecked(False)
 
-    def data_folders(self) -> list[str]:
-        """The folders a job would read: the chosen one and, if ticked, the recordings."""
-        folders = [self.data_edit.text().strip()] if self.data_edit.text().strip() else []
+    def data_folders(self) -> list[tuple[str, float]]:
+        """(folder, weight) a job would read: the listed ones and, if ticked, the recordings."""
+        folders = self.folders.folders()
         if self.use_recordings.isChecked():
-            folders.append(str(self.recordings.root))
+            folders.append((str(self.recordings.root), 1.0))
         return folders
 
     def labels(self) -> tuple[str, ...]:
         return tuple(x.strip() for x in self.labels_edit.text().split(",") if x.strip())
 
-    def hyperparameters(self) -> Hyperparameters:
-        """The form's hyperparameters ("preset" fields are None)."""
-
-        def opt(box: QDoubleSpinBox | QSpinBox) -> float | None:
-            return None if box.value() == box.minimum() else box.value()
-
-        epochs, batch = opt(self.epochs), opt(self.batch_size)
-        return Hyperparameters(
-            epochs=int(epochs) if epochs is not None else None,
-            batch_size=int(batch) if batch is not None else None,
-            lr_start=opt(self.lr_start),
-            lr_end=opt(self.lr_end),
-            constant_lr=self.constant_lr.isChecked(),
-            final_sparsity=opt(self.final_sparsity),
-            initial_sparsity=opt(self.initial_sparsity),
-            pruning_start=opt(self.pruning_start),
-            prune=self.prune.isChecked() or self.current_kind is JobKind.PRUNE,
-        )
-
-    def set_hyperparameters(self, h: Hyperparameters) -> None:
-        """Fill the hyperparameter fields (None shows "preset")."""
-
-        def put(box: QDoubleSpinBox | QSpinBox, value: float | None) -> None:
-            box.setValue(box.minimum() if value is None else value)
-
-        put(self.epochs, h.epochs)
-        put(self.batch_size, h.batch_size)
-        put(self.lr_start, h.lr_start)
-        put(self.lr_end, h.lr_end)
-        self.constant_lr.setChecked(h.constant_lr)
-        self.prune.setChecked(h.prune)
-        put(self.final_sparsity, h.final_sparsity)
-        put(self.initial_sparsity, h.initial_sparsity)
-        put(self.pruning_start, h.pruning_start)
-        self._on_prune_toggled(self.prune.isChecked())
-
-    def reset_hyperparameters(self) -> None:
-        self.set_hyperparameters(defaults_for(self.current_kind, self.current_preset))
+    def reset_options(self) -> None:
+        """Refill the training options with the preset's values (a pruning job: its short recipe)."""
+        self.options.set_texts(defaults_for(self.current_kind, self.current_preset))
 
     def spec(self) -> JobSpec:
         """The job the form describes; raises :class:`JobSpecError` naming a missing field."""
         kind = self.current_kind
+        data: tuple[str, ...] = ()
+        weights: tuple[float, ...] = ()
         if kind is JobKind.BENCHMARK:
-            data: tuple[str, ...] = ()
             models = tuple(p.strip() for p in self.models_edit.text().split(";") if p.strip())
         else:
-            data = tuple(self.data_folders())
+            chosen = self.data_folders()
+            data = tuple(f for f, _ in chosen)
+            if kind.trains and any(w != 1.0 for _, w in chosen):
+                weights = tuple(w for _, w in chosen)
             model = self.model_edit.text().strip()
             models = (model,) if kind in (JobKind.PRUNE, JobKind.EVALUATE) and model else ()
         spec = JobSpec(
             kind=kind,
             preset=self.current_preset,
             data=data,
+            weights=weights,
             models=models,
             reference=(self.reference_edit.text().strip() or None) if kind is JobKind.BENCHMARK else None,
             labels=self.labels() if kind.produces_model else (),
             name=(self.name_edit.text().strip() or None) if kind.produces_model else None,
             split=self.split.currentText(),
-            hyper=self.hyperparameters() if kind.produces_model else Hyperparameters(),
+            options=changed_options(kind, self.current_preset, self.options.texts())
+            if kind.produces_model
+            else {},
+            space=(self.space_edit.text().strip() or None) if kind is JobKind.SWEEP else None,
+            trials=self.trials.value(),
+            address=(self.address_edit.text().strip() or None) if kind is JobKind.SWEEP else None,
         )
         spec.validate()
         return spec
 
     def check_data_now(self) -> None:
         """Start checking the data folders (result shown when the worker is done)."""
-        folders = self.data_folders()
-        key = (tuple(folders), self.labels())
-        if not folders:
+        self._check_timer.stop()
+        if not self.current_kind.uses_data:
             self.data_status.setText("")
             self.last_check = None
             return
-        if key == self._checked_key and self._check_future is not None:
+        request = _CheckRequest(self)
+        if not request.folders:
+            self.data_status.setText("")
+            self.last_check = None
+            self._checked_key = request.key()
+            if self._submit_pending:  # nothing to wait for
+                self._submit_pending = False
+                self._finish_submit()
             return
-        self._checked_key = key
-        self.data_status.setText("checking the data folder...")
-        self._check_future = self._pool.submit(inspect_data, folders, self.labels() or ("yes", "no"))
+        if request.key() == self._checked_key and (self._check_future is not None or self.last_check):
+            return
+        self._checked_key = request.key()
+        self.last_check = None
+        self.data_status.setText("checking the data folders...")
+        self._check_future = self._pool.submit(request.run)
         self._result_timer.start()
 
     @property
@@ -324,6 +386,11 @@ class JobForm(QWidget):
             self._check_future is not None and not self._check_future.done() or self._check_timer.isActive()
         )
 
+    def recheck(self) -> None:
+        """Check the folders again soon (their contents changed, e.g. a clip was recorded)."""
+        self._checked_key = None
+        self._schedule_check()
+
     def shutdown(self) -> None:
         """Stop the check worker (called when the panel closes)."""
         self._check_timer.stop()
@@ -331,8 +398,8 @@ class JobForm(QWidget):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ---------------------------------------------------------------- private
-    def _schedule_check(self) -> None:
-        if self.current_kind is not JobKind.BENCHMARK:
+    def _schedule_check(self, *_: object) -> None:
+        if self.current_kind.uses_data:
             self._check_timer.start()
 
     def _collect_check(self) -> None:
@@ -340,48 +407,60 @@ class JobForm(QWidget):
         if future is None or not future.done():
             return
         self._result_timer.stop()
+        self._check_future = None
         try:
             check = future.result()
         except Exception as exc:  # inspect_data never raises; belt and braces
-            check = DataCheck(False, f"cannot check the folder: {exc}")
+            check = DataCheck(False, f"cannot check the folders: {exc}")
         self.last_check = check
-        self.data_status.setText(_check_html(check))
+        self.data_status.setText(_check_html(check, self._weights()))
+        if self._submit_pending:
+            self._submit_pending = False
+            self._finish_submit()
+
+    def _weights(self) -> dict[str, float]:
+        return {str(Path(f).expanduser().resolve()): w for f, w in self.data_folders()}
 
     def _on_kind_changed(self, *_: object) -> None:
         kind = self.current_kind
-        uses_data = kind is not JobKind.BENCHMARK
         visible = {
             "Preset": kind is JobKind.TRAIN,
-            "Data folder": uses_data,
+            "Data folders": kind.uses_data,
             "Labels": kind.produces_model,
             "Model": kind in (JobKind.PRUNE, JobKind.EVALUATE),
             "Models": kind is JobKind.BENCHMARK,
             "Reference": kind is JobKind.BENCHMARK,
             "Split": kind is JobKind.EVALUATE,
             "Output name": kind.produces_model,
+            "Space file": kind is JobKind.SWEEP,
+            "Samples": kind is JobKind.SWEEP,
+            "Ray cluster": kind is JobKind.SWEEP,
         }
         for row in range(self.form.rowCount()):
             label = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             text = label.widget().text() if label is not None and label.widget() is not None else ""
             if text in visible:
                 self.form.setRowVisible(row, visible[text])
-        self.use_recordings.setVisible(uses_data)
-        self.data_status.setVisible(uses_data)
-        self.hyper_box.setVisible(kind.produces_model)
-        self.prune.setEnabled(kind is not JobKind.PRUNE)
+        self.form.setRowVisible(self.use_recordings, kind.uses_data)
+        self.form.setRowVisible(self.data_status, kind.uses_data)
+        self.folders.show_weights(kind.trains)
+        self.options_box.setVisible(kind.produces_model)
+        self.options.show_options(o.dest for o in form_options(kind))
+        self.options.set_locked("prune", kind is JobKind.PRUNE)
+        self.options.set_empty_text("the model's value" if kind is JobKind.PRUNE else "the preset's value")
         self.model_edit.setPlaceholderText(
             "the .h5 a training job wrote (its report beside it)"
             if kind is JobKind.PRUNE
             else "a .tflite model"
         )
-        self.reset_hyperparameters()
+        self._on_preset_changed()
+
+    def _on_preset_changed(self, *_: object) -> None:
+        labels = PRESETS.get(self.current_preset, PRESETS[DEFAULT_PRESET]).labels
+        self.labels_edit.setPlaceholderText(f"the preset's: {','.join(labels)}")
+        self.reset_options()
         self._schedule_check()
         self._update_start_button()
-
-    def _on_prune_toggled(self, on: bool) -> None:
-        on = on or self.current_kind is JobKind.PRUNE
-        for box in (self.final_sparsity, self.initial_sparsity, self.pruning_start):
-            box.setEnabled(on)
 
     def _update_start_button(self) -> None:
         reason = self._launch_blocked_reason
@@ -389,37 +468,61 @@ class JobForm(QWidget):
         self.start_button.setToolTip(reason or "queue this job (one job runs at a time)")
 
     def _submit(self) -> None:
+        """Validate, then check the data folders afresh (they change on disk); the job starts if they pass."""
         try:
             spec = self.spec()
         except JobSpecError as exc:
             self.form_error.setText(str(exc))
             return
+        if not self.current_kind.uses_data:
+            self.form_error.setText("")
+            self.submitted.emit(spec)
+            return
+        self._submit_pending = True
+        self.form_error.setText("checking the data folders; the job starts when they pass")
+        self._checked_key = None
+        self.check_data_now()
+
+    def _finish_submit(self) -> None:
+        """After the check that "Start job" asked for: start the job, or say why not."""
+        if _CheckRequest(self).key() != self._checked_key:  # edited meanwhile: check again
+            self._submit_pending = True
+            self.check_data_now()
+            return
+        try:
+            spec = self.spec()
+        except JobSpecError as exc:
+            self.form_error.setText(str(exc))
+            return
+        if self.last_check is None or not self.last_check.ok:
+            why = self.last_check.message if self.last_check else "no data folder"
+            self.form_error.setText(f"Not started: the data check failed: {why}")
+            return
         self.form_error.setText("")
         self.submitted.emit(spec)
 
-    def _browse_data(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a data folder", self.data_edit.text())
-        if folder:
-            self.data_edit.setText(folder)
-            self.check_data_now()
-
     def _browse_model(self) -> None:
         pattern = "Keras models (*.h5)" if self.current_kind is JobKind.PRUNE else "TFLite models (*.tflite)"
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model", self.model_edit.text(), pattern)
+        path = choose_file(self, "Choose a model", self.model_edit.text(), pattern)
         if path:
             self.model_edit.setText(path)
 
     def _browse_models(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Choose models", "", "TFLite models (*.tflite)")
+        paths = choose_files(self, "Choose models", "", "TFLite models (*.tflite)")
         if paths:
             self.models_edit.setText(";".join(paths))
 
     def _browse_reference(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the reference model", "", "TFLite models (*.tflite)"
-        )
+        path = choose_file(self, "Choose the reference model", "", "TFLite models (*.tflite)")
         if path:
             self.reference_edit.setText(path)
+
+    def _browse_space(self) -> None:
+        path = choose_file(
+            self, "Choose a sweep space file", self.space_edit.text(), "Space files (*.yaml *.yml *.json)"
+        )
+        if path:
+            self.space_edit.setText(path)
 
 
 def _default_reference() -> str:
@@ -428,18 +531,33 @@ def _default_reference() -> str:
     return str(REFERENCE_MODEL) if REFERENCE_MODEL.is_file() else ""
 
 
-def _check_html(check: DataCheck) -> str:
-    """The data check as a short message and a labels x splits table."""
+def _check_html(check: DataCheck, weights: dict[str, float] | None = None) -> str:
+    """The data check: a message, one line per folder (kind, weight, clips per split), a labels x splits table."""
     if not check.ok:
-        return f'<span style="color:#e57373">&#10007; {_escape(check.message)}</span>'
+        return f'<span style="color:{ERROR_COLOR}">&#10007; {_escape(check.message)}</span>'
+    weights = weights or {}
+    head = "".join(f"<th>{s}</th>" for s in DATA_SPLITS)
+    sources = ""
+    if len(check.sources) > 1:
+        lines = []
+        for s in check.sources:
+            kind = source_kind(s.name, s.root)
+            weight = weights.get(s.root, 1.0)
+            name = (
+                _escape(s.name) + (f" ({kind})" if kind else "") + (f" x{weight:g}" if weight != 1.0 else "")
+            )
+            cells = "".join(f'<td align="right">{s.per_split[x]}</td>' for x in DATA_SPLITS)
+            lines.append(f"<tr><td>{name}</td>{cells}</tr>")
+        sources = (
+            f'<table cellspacing="0" cellpadding="2"><tr><th>folder</th>{head}</tr>{"".join(lines)}</table>'
+        )
     rows = "".join(
         f"<tr><td>{_escape(label)}</td>" + "".join(f'<td align="right">{n}</td>' for n in counts) + "</tr>"
         for label, counts in check.table()
     )
-    head = "".join(f"<th>{s}</th>" for s in DATA_SPLITS)
     return (
-        f'<span style="color:#81c784">&#10003; {_escape(check.message)}</span>'
-        f'<table cellspacing="0" cellpadding="2"><tr><th></th>{head}</tr>{rows}</table>'
+        f'<span style="color:{OK_COLOR}">&#10003; {_escape(check.message)}</span>{sources}'
+        f'<table cellspacing="0" cellpadding="2"><tr><th>class</th>{head}</tr>{rows}</table>'
     )
 
 

@@ -1,4 +1,11 @@
-"""The running job: progress bar with ETA, loss / accuracy / sparsity curves, and the log."""
+"""The running job: progress bar with ETA, its curves (training) or trials (sweep), and the log.
+
+Training jobs show loss / accuracy (train per step, validation per epoch) and, once
+pruning reports it, sparsity; the legend sits above the plots, never over a curve.
+A sweep shows its trials as a scatter plot instead; evaluations and benchmarks show
+no plots (their result is a table on the result card). The title row with "Cancel
+job" stays at the top; plots, log and the panel's result card share a splitter.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,11 +32,22 @@ from kws_gui._qt.widgets.heading import heading
 from kws_gui.jobs.events import JobProgress, format_duration
 from kws_gui.jobs.history import JobRecord
 from kws_gui.jobs.runner import JobStatus
+from kws_gui.jobs.spec import JobKind
+from kws_gui.jobs.sweep import SweepState
+
+from .sweep_plot import SweepScatter
 
 TRAIN_PEN = pg.mkPen(label_color(0), width=1.5)
 VAL_PEN = pg.mkPen(label_color(1), width=2)
 SPARSITY_PEN = pg.mkPen(label_color(2), width=1.5)
 MAX_LOG_BLOCKS = 3000
+LEGEND = (
+    f'<span style="color:{label_color(0)}">\u2501\u2501</span> training, per step &nbsp;&nbsp; '
+    f'<span style="color:{label_color(1)}">\u2501\u25cf\u2501</span> validation, per epoch &nbsp;&nbsp; '
+    f'<span style="color:{label_color(2)}">\u2501\u2501</span> sparsity of the pruned layers'
+)
+#: Pages of the body: what a job of each kind shows above its log.
+PLOTS, SWEEP, NOTHING = 0, 1, 2
 
 
 def _plot(title: str) -> pg.PlotWidget:
@@ -38,7 +57,7 @@ def _plot(title: str) -> pg.PlotWidget:
     item = plot.getPlotItem()
     item.showGrid(x=True, y=True, alpha=0.2)
     item.setLabel("bottom", "step", color=FOREGROUND)
-    plot.setMinimumSize(160, 120)
+    plot.setMinimumSize(120, 80)
     return plot
 
 
@@ -53,6 +72,7 @@ class LiveView(QWidget):
     """Shows one job's :class:`JobProgress`; ``cancel_requested(job_id)`` from its button."""
 
     cancel_requested = Signal(str)
+    sweep_point_clicked = Signal(object)  # SweepPoint
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,8 +81,11 @@ class LiveView(QWidget):
         self._revision = -1
         self._log_seen = 0
         self._status: JobStatus | None = None
+        self._recorded_sweep: SweepState | None = None
         self._build_header()
         self._build_plots()
+        self.scatter = SweepScatter()
+        self.scatter.point_clicked.connect(self.sweep_point_clicked)
         self._build_log()
         self._build_layout()
 
@@ -80,7 +103,7 @@ class LiveView(QWidget):
         self.eta = QLabel("")
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #e57373;")
+        self.message.setStyleSheet("color: #c62828;")
         self.message.hide()
 
     def _build_plots(self) -> None:
@@ -90,8 +113,9 @@ class LiveView(QWidget):
         self.sparsity_plot = _plot("Sparsity")
         self.acc_plot.setYRange(0.0, 1.0)
         self.sparsity_plot.setYRange(0.0, 1.0)
-        for plot in (self.loss_plot, self.acc_plot):
-            plot.getPlotItem().addLegend(offset=(-5, 5), labelTextColor=FOREGROUND)
+        self.legend = QLabel(LEGEND)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         self.loss_train = self.loss_plot.plot([], [], pen=TRAIN_PEN, name="train (step)")
         self.loss_val = self.loss_plot.plot(
             [], [], pen=VAL_PEN, symbol="o", symbolSize=5, name="validation (epoch)"
@@ -101,6 +125,7 @@ class LiveView(QWidget):
             [], [], pen=VAL_PEN, symbol="o", symbolSize=5, name="validation (epoch)"
         )
         self.sparsity_curve = self.sparsity_plot.plot([], [], pen=SPARSITY_PEN)
+        self.sparsity_plot.hide()  # shown once pruning reports a sparsity
 
     def _build_log(self) -> None:
         self.log = QPlainTextEdit()
@@ -116,47 +141,88 @@ class LiveView(QWidget):
         head.addWidget(self.title, 1)
         head.addWidget(self.cancel_button)
         plots = QWidget()
-        row = QHBoxLayout(plots)
-        row.setContentsMargins(0, 0, 0, 0)
+        plots_layout = QVBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.setSpacing(2)
+        plots_layout.addWidget(self.legend)
+        row = QHBoxLayout()
         for plot in (self.loss_plot, self.acc_plot, self.sparsity_plot):
             row.addWidget(plot)
-        split = QSplitter()
-        split.setOrientation(Qt.Orientation.Vertical)
-        split.addWidget(plots)
-        split.addWidget(self.log)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        plots_layout.addLayout(row, 1)
+        self.body = QStackedWidget()
+        self.body.addWidget(plots)  # PLOTS
+        self.body.addWidget(self.scatter)  # SWEEP
+        self.body.addWidget(QWidget())  # NOTHING
+        self.split = QSplitter()
+        self.split.setOrientation(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.body)
+        self.split.addWidget(self.log)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.bar)
         layout.addWidget(self.eta)
         layout.addWidget(self.message)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.split, 1)
+
+    def add_pane(self, widget: QWidget) -> None:
+        """Put ``widget`` (the result card) under the log, in the same splitter."""
+        self.split.addWidget(widget)
+        self.split.setStretchFactor(self.split.count() - 1, 3)
 
     # ----------------------------------------------------------------- public
     @property
     def record(self) -> JobRecord | None:
         return self._record
 
+    @property
+    def sweep_state(self) -> SweepState | None:
+        """The trials of the sweep shown (None for other jobs)."""
+        if self._record is None or self._progress is None or self._record.spec.kind is not JobKind.SWEEP:
+            return None
+        return self._sweep_state(self._record, self._progress)
+
     def show_job(self, record: JobRecord | None, progress: JobProgress | None) -> None:
         """Switch to (or refresh) a job; redraws only when something changed."""
         if record is not self._record or progress is not self._progress:
             self._record, self._progress = record, progress
             self._revision, self._log_seen, self._status = -1, 0, None
+            self._recorded_sweep = None
             self.log.clear()
+            self._show_body(record)
         if record is None or progress is None:
             return
         if progress.revision == self._revision and record.status is self._status:
             return
         self._revision, self._status = progress.revision, record.status
         self._update_text(record, progress)
-        self._update_curves(progress)
+        if record.spec.kind is JobKind.SWEEP:
+            self.scatter.show_state(self._sweep_state(record, progress))
+        elif record.spec.kind.produces_model:
+            self._update_curves(progress)
         lines = progress.new_log_lines(self._log_seen)
         self._log_seen = progress.log_count
         if lines:
             self.log.appendPlainText("\n".join(lines))
 
     # ---------------------------------------------------------------- private
+    def _show_body(self, record: JobRecord | None) -> None:
+        kind = record.spec.kind if record is not None else JobKind.TRAIN
+        page = SWEEP if kind is JobKind.SWEEP else PLOTS if kind.produces_model else NOTHING
+        self.body.setCurrentIndex(page)
+        self.body.setVisible(page != NOTHING)
+
+    def _sweep_state(self, record: JobRecord, progress: JobProgress) -> SweepState | None:
+        """The trials from the events, or (a sweep shown without its events) from its sweep.json."""
+        if progress.sweep is not None:
+            return progress.sweep
+        if self._recorded_sweep is None and record.status.finished:
+            self._recorded_sweep = SweepState.of_job(record.job_dir)
+        return self._recorded_sweep
+
     def _cancel(self) -> None:
         if self._record is not None:
             self.cancel_button.setEnabled(False)
@@ -176,11 +242,14 @@ class LiveView(QWidget):
             fraction = 1.0
         if fraction is None:
             self.bar.setRange(0, 0 if running else 1000)  # busy indicator while the trainer starts
-            self.bar.setFormat(progress.stage)
+            self.bar.setValue(0)
+            self.bar.setFormat(progress.stage if running else "")  # the title says how it ended
         else:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(round(fraction * 1000)))
-            self.bar.setFormat(f"{fraction:.0%}")
+            sweep = progress.sweep
+            trials = f" ({sweep.done}/{sweep.total} trials)" if sweep is not None and sweep.total else ""
+            self.bar.setFormat(f"{fraction:.0%}{trials}")
         parts = []
         if progress.total_steps:
             parts.append(f"step {progress.step}/{progress.total_steps}")
@@ -211,3 +280,4 @@ class LiveView(QWidget):
         self.loss_val.setData(*_xy(epoch_steps, c.val_loss))
         self.acc_val.setData(*_xy(epoch_steps, c.val_accuracy))
         self.sparsity_curve.setData(*_xy(c.sparsity_step, c.sparsity))
+        self.sparsity_plot.setVisible(bool(c.sparsity))

@@ -4,6 +4,10 @@ Everything slow happens elsewhere: jobs run as child processes read on threads
 (:class:`~kws_gui.jobs.queue.JobQueue`), the data check runs on a worker thread.
 A QTimer polls the queue and redraws only what changed, so the window, and the
 live microphone view beside this panel, stay responsive.
+
+Every page keeps its primary buttons on screen at 800x480: "Start job" under the
+scrolling form, "Cancel job" in the running job's title row, "Use this model" at
+the bottom edge of each result card, the history's buttons under its splitter.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,13 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui.core.audio import SourceSpec
 from kws_gui.core.ring_buffer import AudioRingBuffer
 from kws_gui.jobs.events import replay
-from kws_gui.jobs.extras import ExtraStatus, train_extra_status
+from kws_gui.jobs.extras import ExtraStatus, sweep_extra_status, train_extra_status
 from kws_gui.jobs.history import JobRecord
+from kws_gui.jobs.metrics import summarize_report
 from kws_gui.jobs.queue import JobQueue
 from kws_gui.jobs.runner import JobStatus
 from kws_gui.jobs.spec import JobKind, JobSpec, JobSpecError
+from kws_gui.jobs.sweep import SweepPoint, sweep_folder, trial_outputs, trial_report
 
 from .history_table import HistoryTable
 from .job_form import JobForm
@@ -37,19 +44,21 @@ from .recorder import RecorderPanel
 from .result_card import ResultCard
 
 POLL_MS = 100
-#: Job kinds that need TensorFlow in the child (evaluate and benchmark run on the TFLite runtime).
-NEEDS_TRAIN_EXTRA = (JobKind.TRAIN, JobKind.PRUNE)
+RUNNING_TAB = 1
 
 
 class TrainingPanel(QWidget):
-    """Train, prune, evaluate and benchmark from the app; see the module docstring.
+    """Train, prune, evaluate, benchmark and sweep from the app; see the module docstring.
 
     ``use_model(path)`` loads a model into the live classifier (MainWindow.load_model);
-    ``ring_provider()`` returns the live engine's ring buffer (or None) for the recorder.
-    ``queue`` and ``extra_status`` are for tests (a fake trainer, a missing extra).
+    ``model_used(path, description)`` follows, for the window to confirm it.
+    ``ring_provider()`` returns the live engine's ring buffer (or None) for the recorder,
+    ``source_provider()`` the live source's spec (the recorder says what it records from).
+    ``queue``, ``extra_status`` and ``sweep_status`` are for tests (a fake trainer, missing extras).
     """
 
     job_finished = Signal(object)  # JobRecord
+    model_used = Signal(str, str)  # path, description
 
     def __init__(
         self,
@@ -60,10 +69,13 @@ class TrainingPanel(QWidget):
         extra_status: ExtraStatus | None = None,
         recordings_root: str | Path | None = None,
         include_recorder: bool = True,
+        sweep_status: ExtraStatus | None = None,
+        source_provider: Callable[[], SourceSpec | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.queue = queue if queue is not None else JobQueue()
         self.extra = extra_status if extra_status is not None else train_extra_status()
+        self.sweep_extra = sweep_status if sweep_status is not None else sweep_extra_status()
         self._use_model = use_model
         self._shown_running: str | None = None
         self._closed = False
@@ -82,12 +94,15 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self._build_history_page(use_model), "History")
         self.recorder: RecorderPanel | None = None
         if include_recorder:
-            self.recorder = RecorderPanel(ring_provider, root=recordings_root)
+            self.recorder = RecorderPanel(
+                ring_provider, root=recordings_root, source_provider=source_provider
+            )
             self.recorder.clips_changed.connect(self._on_clips_changed)
             self.recorder.train_requested.connect(self._train_on_recordings)
             self.tabs.addTab(self.recorder, "Record clips")
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
 
@@ -101,33 +116,35 @@ class TrainingPanel(QWidget):
 
     # ----------------------------------------------------------------- layout
     def _build_running_page(self, use_model: Callable[[str], None] | None) -> QWidget:
-        """The queue line, the running job's curves and log, and its result card when done."""
-        self.queue_label = QLabel("")
+        """The running job's title and cancel button, its curves or trials, the log, and its result card."""
         self.live = LiveView()
         self.live.cancel_requested.connect(self.cancel)
-        self.live_card = ResultCard(use_model)
+        self.live.sweep_point_clicked.connect(self.show_trial)
+        self.live_card = ResultCard(use_model, show_status=False)
+        self.live_card.model_used.connect(self.model_used)
         self.live_card.hide()
-        live_page = QWidget()
-        live_layout = QVBoxLayout(live_page)
-        live_layout.addWidget(self.queue_label)
-        live_layout.addWidget(self.live, 1)
-        live_layout.addWidget(self.live_card)
-        return live_page
+        self.live.add_pane(self.live_card)
+        return self.live
 
     def _build_history_page(self, use_model: Callable[[str], None] | None) -> QWidget:
-        """Past jobs beside the selected job's result card and follow-up buttons."""
+        """Past jobs above the selected job's result card; the follow-up buttons at the bottom."""
         self.history = HistoryTable()
         self.history.job_selected.connect(self._on_history_selected)
         self.card = ResultCard(use_model)
-        self.show_run_button = QPushButton("Show curves and log")
+        self.card.model_used.connect(self.model_used)
+        self.show_run_button = QPushButton("Curves and log")
+        self.show_run_button.setToolTip("show this job's progress, curves (or trials) and log")
         self.show_run_button.clicked.connect(self._show_selected_run)
-        self.prune_button = QPushButton("Prune this model...")
+        self.prune_button = QPushButton("Prune...")
+        self.prune_button.setToolTip("prune and fine-tune this job's model")
         self.prune_button.clicked.connect(self._prune_selected)
-        self.evaluate_button = QPushButton("Evaluate this model...")
+        self.evaluate_button = QPushButton("Evaluate...")
+        self.evaluate_button.setToolTip("evaluate this job's model on a data split")
         self.evaluate_button.clicked.connect(self._evaluate_selected)
         self.cancel_selected_button = QPushButton("Cancel job")
         self.cancel_selected_button.clicked.connect(self._cancel_selected)
         history_buttons = QHBoxLayout()
+        history_buttons.setContentsMargins(0, 0, 0, 0)
         for button in (
             self.show_run_button,
             self.prune_button,
@@ -136,18 +153,18 @@ class TrainingPanel(QWidget):
         ):
             history_buttons.addWidget(button)
         history_buttons.addStretch(1)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.card)
-        right_layout.addLayout(history_buttons)
-        right_layout.addStretch(1)
-        history_page = QSplitter()
-        history_page.addWidget(self.history)
-        history_page.addWidget(right)
-        history_page.setStretchFactor(0, 3)
-        history_page.setStretchFactor(1, 2)
-        return history_page
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.history)
+        split.addWidget(self.card)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split, 1)
+        layout.addLayout(history_buttons)
+        return page
 
     def _start_polling(self) -> None:
         self.timer = QTimer(self)
@@ -170,7 +187,7 @@ class TrainingPanel(QWidget):
         except (JobSpecError, OSError) as exc:
             self.form.form_error.setText(str(exc))
             return None
-        self.tabs.setCurrentIndex(1)
+        self.tabs.setCurrentIndex(RUNNING_TAB)
         self.poll()
         return record
 
@@ -185,12 +202,8 @@ class TrainingPanel(QWidget):
         record, progress = self.queue.progress_record, self.queue.progress
         if record is not None and (self._shown_running is None or self._shown_running == record.id):
             self.live.show_job(record, progress)
-        pending = self.queue.pending
-        running = self.queue.current
-        text = f"Running: {running.spec.kind.title}" if running else "No job running."
-        if pending:
-            text += f"  Queued: {len(pending)}"
-        self.queue_label.setText(text)
+        queued = len(self.queue.pending)
+        self.tabs.setTabText(RUNNING_TAB, f"Running ({queued} queued)" if queued else "Running")
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Stop polling and stop any job (graceful first). Call when the window closes."""
@@ -205,13 +218,51 @@ class TrainingPanel(QWidget):
         self.history.select_job(job_id)
         self._on_history_selected(job_id)
 
+    def show_trial(self, point: SweepPoint) -> None:
+        """The result card of one sweep trial (a scatter point), with "Use this model"."""
+        job = self.live.record
+        state = self.live.sweep_state
+        if job is None or state is None:
+            return
+        outputs = trial_outputs(job.job_dir, state, point.trial)
+        report = trial_report(job.job_dir, state, point.trial)
+        metrics = summarize_report(report, outputs, job.spec.data) if report else {}
+        for key, value in (
+            ("val_accuracy", point.accuracy),
+            ("test_accuracy", point.test_accuracy),
+            ("zipped_bytes", point.zipped_bytes),
+            ("tflite_bytes", point.tflite_bytes),
+            ("trainer_latency_us", point.latency_us),
+        ):
+            if value is not None and point.flavour == "float32":
+                metrics.setdefault(key, value)
+            elif value is not None:
+                metrics.setdefault(f"int8_{key}", value)
+        record = JobRecord(
+            id=f"{job.id}/{point.trial}",
+            spec=job.spec,
+            status=JobStatus.SUCCEEDED,
+            job_dir=str(sweep_folder(job.job_dir) / f"trials/{point.trial}"),
+            metrics=metrics,
+            outputs=outputs,
+        )
+        options = " ".join(f"{k}={v}" for k, v in point.options.items()) or "the space's fixed options"
+        pick = " (the sweep's pick)" if state.is_pick(point) else ""
+        self.live_card.show_record(record, title=f"Trial {point.trial}{pick}: {options}")
+        index = self.live_card.variant.findData(point.flavour)
+        if index >= 0:
+            self.live_card.variant.setCurrentIndex(index)
+        self.live_card.show()
+
     # ---------------------------------------------------------------- private
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
 
     def _blocked_reason(self, kind: JobKind) -> str | None:
-        if kind in NEEDS_TRAIN_EXTRA and not self.extra.available:
+        if kind is JobKind.SWEEP and not self.sweep_extra.available:
+            return self.sweep_extra.message
+        if kind.trains and not self.extra.available:
             return self.extra.message
         return None
 
@@ -230,12 +281,23 @@ class TrainingPanel(QWidget):
             self.live_card.hide()
         if record.status.finished and self.queue.progress_record is record:
             self.live.show_job(record, self.queue.progress)
-            self.live_card.show_record(record)
-            self.live_card.setVisible(record.status is JobStatus.SUCCEEDED or bool(record.metrics))
+            self._show_live_card(record)
             self.job_finished.emit(record)
         if self.card.record is not None and self.card.record.id == record.id:
             self.card.show_record(record)
         self._update_buttons()
+
+    def _show_live_card(self, record: JobRecord) -> None:
+        """The finished job's card under its log, when it has anything to show."""
+        self.live_card.show_record(record)
+        figures = set(record.metrics) - {"wall_seconds"}
+        self.live_card.setVisible(record.status is JobStatus.SUCCEEDED or bool(figures))
+        if self.live_card.isVisible():
+            sizes = self.live.split.sizes()
+            total = sum(sizes)
+            if len(sizes) == 3 and total > 0 and sizes[2] < total // 3:
+                body = sizes[0] if self.live.body.isVisible() else 0
+                self.live.split.setSizes([body * 2 // 3, total // 5, total - body * 2 // 3 - total // 5])
 
     def _on_history_selected(self, job_id: str) -> None:
         record = self.queue.history.get(job_id)
@@ -263,30 +325,31 @@ class TrainingPanel(QWidget):
         else:
             self._shown_running = record.id
             self.live.show_job(record, replay(record.events_path, record.log_path))
-        self.live_card.show_record(record)
-        self.live_card.setVisible(record.status.finished)
-        self.tabs.setCurrentIndex(1)
+        if record.status.finished:
+            self._show_live_card(record)
+        else:
+            self.live_card.hide()
+        self.tabs.setCurrentIndex(RUNNING_TAB)
+
+    def _follow_up(self, kind: JobKind, model: str, record: JobRecord) -> None:
+        """Open the form for a job on ``model`` (the job's data folders, if the form has none)."""
+        self.form.set_kind(kind)
+        self.form.model_edit.setText(model)
+        if record.spec.data and not self.form.folders.folders():
+            weights = record.spec.weights or (1.0,) * len(record.spec.data)
+            self.form.folders.set_folders(list(zip(record.spec.data, weights, strict=True)))
+        self.tabs.setCurrentIndex(0)
 
     def _prune_selected(self) -> None:
         record = self._selected()
-        if record is None or not record.outputs.get("keras"):
-            return
-        self.form.set_kind(JobKind.PRUNE)
-        self.form.model_edit.setText(record.outputs["keras"])
-        if record.spec.data and not self.form.data_edit.text():
-            self.form.data_edit.setText(record.spec.data[0])
-        self.tabs.setCurrentIndex(0)
+        if record is not None and record.outputs.get("keras"):
+            self._follow_up(JobKind.PRUNE, record.outputs["keras"], record)
 
     def _evaluate_selected(self) -> None:
         record = self._selected()
         path = record.model_path() if record else None
-        if path is None:
-            return
-        self.form.set_kind(JobKind.EVALUATE)
-        self.form.model_edit.setText(path)
-        if record and record.spec.data and not self.form.data_edit.text():
-            self.form.data_edit.setText(record.spec.data[0])
-        self.tabs.setCurrentIndex(0)
+        if record is not None and path is not None:
+            self._follow_up(JobKind.EVALUATE, path, record)
 
     def _cancel_selected(self) -> None:
         record = self._selected()
@@ -294,18 +357,20 @@ class TrainingPanel(QWidget):
             self.cancel(record.id)
 
     def _train_on_recordings(self, root: str) -> None:
-        """Open a training job (the chosen preset) on the recordings: added to the chosen dataset, or alone."""
+        """Open a training job (the chosen preset) on the recordings: added to the chosen data, or alone."""
         self._on_clips_changed()
         if not self.form.current_kind.produces_model:
             self.form.set_kind(JobKind.TRAIN)
-        if self.form.data_edit.text().strip() and self.form.data_edit.text().strip() != root:
+        others = [f for f, _ in self.form.folders.folders() if f != root]
+        if others:
             self.form.use_recordings.setChecked(True)
         else:
             self.form.use_recordings.setChecked(False)
-            self.form.data_edit.setText(root)
+            self.form.folders.set_folders([root])
         self.tabs.setCurrentIndex(0)
 
     def _on_clips_changed(self) -> None:
         if self.recorder is not None:
             self.form.recordings = self.recorder.store
         self.form.refresh_recordings()
+        self.form.recheck()

@@ -11,14 +11,15 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui._qt.file_dialogs import choose_folder
+from kws_gui.core.audio import MICROPHONE, SourceSpec
 from kws_gui.core.recording import (
     CaptureSession,
     ClipStore,
@@ -42,6 +45,23 @@ CAPTURE_S = 1.5  # recorded around the 1 s clip, so a word said a little late st
 CAPTURE_GRACE_S = 2.0  # no audio this long after the capture should have ended: give up
 TICK_MS = 30
 MIN_CLIPS_PER_WORD = 3  # one each for training, validation and test
+#: Status colours as white text on a dark chip: readable on light and dark themes alike.
+SAVED_STYLE = "background: #1b5e20; color: white; padding: 3px 6px;"
+ERROR_STYLE = "background: #b71c1c; color: white; padding: 3px 6px;"
+WAV_STYLE = "background: #e65100; color: white; padding: 3px 6px;"
+
+
+def source_note(spec: SourceSpec | None) -> tuple[str, str]:
+    """(text, style) saying where the clips come from; a WAV file is named as not a microphone."""
+    if spec is None:
+        return "", ""
+    if spec.kind == MICROPHONE:
+        return f"Recording from the {spec.describe()}.", ""
+    return (
+        f"Recording from the {spec.describe()}, not a microphone: clips are cut from that file. "
+        "Choose a microphone in the Source tab to record your voice.",
+        WAV_STYLE,
+    )
 
 
 class RecorderPanel(QWidget):
@@ -60,9 +80,11 @@ class RecorderPanel(QWidget):
         ring_provider: Callable[[], AudioRingBuffer | None] | None = None,
         parent: QWidget | None = None,
         root: str | Path | None = None,
+        source_provider: Callable[[], SourceSpec | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.ring_provider = ring_provider or (lambda: None)
+        self.source_provider = source_provider or (lambda: None)
         self.store = ClipStore(root)
         self._session: CaptureSession | None = None
         self._capture_started = 0.0
@@ -94,6 +116,7 @@ class RecorderPanel(QWidget):
         self.folder_button.clicked.connect(self._choose_folder)
 
         self.record_button = QPushButton("Record a clip")
+        self.record_button.setMinimumHeight(32)
         self.record_button.clicked.connect(self.start_recording)
         self.big = QLabel("")
         font = QFont()
@@ -107,6 +130,8 @@ class RecorderPanel(QWidget):
         self.level.setValue(-60)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.source = QLabel("")
+        self.source.setWordWrap(True)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
 
@@ -129,6 +154,7 @@ class RecorderPanel(QWidget):
         self.train_button.clicked.connect(lambda: self.train_requested.emit(str(self.store.root)))
 
     def _build_layout(self) -> None:
+        """Settings and the clip list scroll; recording and the clip buttons stay at the bottom."""
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.folder_button)
@@ -137,19 +163,31 @@ class RecorderPanel(QWidget):
         form.addRow("Speaker", self.speaker)
         form.addRow("Countdown", self.countdown)
         form.addRow("Folder", folder_row)
+        fields = QWidget()
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.addLayout(form)
+        fields_layout.addWidget(self.source)
+        fields_layout.addWidget(self.summary)
+        fields_layout.addWidget(self.table, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields)
+        scroll.setMinimumHeight(60)
+        record_row = QHBoxLayout()
+        record_row.addWidget(self.record_button)
+        record_row.addWidget(self.big, 1)
         clip_buttons = QHBoxLayout()
         clip_buttons.addWidget(self.play_button)
         clip_buttons.addWidget(self.delete_button)
         clip_buttons.addStretch(1)
         clip_buttons.addWidget(self.train_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.record_button)
-        layout.addWidget(self.big)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(record_row)
         layout.addWidget(self.level)
         layout.addWidget(self.status)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
         layout.addLayout(clip_buttons)
 
     def _build_timers(self) -> None:
@@ -262,12 +300,17 @@ class RecorderPanel(QWidget):
     def _say(self, text: str, error: bool = False) -> None:
         self.last_result = text
         self.status.setText(text)
-        self.status.setStyleSheet("color: #e57373;" if error else "color: #81c784;")
+        self.status.setStyleSheet(ERROR_STYLE if error else SAVED_STYLE)
 
     def _update_ready(self) -> None:
+        ready = self.ring_provider() is not None
+        text, style = source_note(self.source_provider()) if ready else ("", "")
+        if text != self.source.text():
+            self.source.setText(text)
+            self.source.setStyleSheet(style)
+        self.source.setVisible(bool(text))
         if self.busy:
             return
-        ready = self.ring_provider() is not None
         self.record_button.setEnabled(ready)
         if not ready and not self.last_result:
             self.status.setText("Start the microphone (or a WAV source) in the live view to record.")
@@ -332,6 +375,6 @@ class RecorderPanel(QWidget):
         self._update_ready()
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Record into", str(self.store.root))
+        folder = choose_folder(self, "Record into", str(self.store.root))
         if folder:
             self.set_root(folder)
