@@ -116,6 +116,7 @@ def benchmark_table(report: dict[str, Any]) -> Table | None:
                 _us(field_at(m, "preprocess", "median_us")),
                 _us(field_at(m, "inference", "median_us")),
                 _us(total) + (f" (p95 {p95:,.0f})" if isinstance(p95, (int, float)) else ""),
+                _us(field_at(m, "streaming", "total", "median_us")),
                 saved,
             )
         )
@@ -127,7 +128,8 @@ def benchmark_table(report: dict[str, Any]) -> Table | None:
         "Zipped",
         "Preprocessing",
         "Inference",
-        "Latency (median)",
+        "Latency (1 s window)",
+        "Per hop (live)",
         "Latency saved",
     )
     sources = {
