@@ -91,10 +91,10 @@ def display_problem(environ: dict[str, str] | None = None, platform: str = sys.p
     )
 
 
-def add_training_tab(window, controller, queue=None) -> object | None:
+def add_training_tab(window, controller, **panel_options) -> object | None:
     """The training panel as a tab (jobs, recorder); the app runs on without it if it cannot load.
 
-    ``queue`` replaces the panel's job queue (tests run a fake trainer through it).
+    ``panel_options`` go to the panel (tests give a fake trainer's ``queue`` and ``extra_status``).
     """
     try:
         from kws_gui._qt.training import TrainingPanel
@@ -105,7 +105,7 @@ def add_training_tab(window, controller, queue=None) -> object | None:
         use_model=window.load_model,
         ring_provider=lambda: controller.engine.ring if controller.engine is not None else None,
         source_provider=lambda: controller.source_spec,
-        queue=queue,
+        **panel_options,
     )
     panel.model_used.connect(window.announce_model)  # the Live tab confirms the new model
     # Its pages scroll themselves and keep their buttons in view (a small window included).

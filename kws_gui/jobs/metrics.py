@@ -47,7 +47,9 @@ def summarize_report(
     ``tflite_bytes``, ``zipped_bytes``, ``trainer_latency_us`` and the same with an
     ``int8_`` prefix; ``sparsity`` (of the pruned layers), ``sparsity_overall``,
     ``train_seconds``; ``accuracy``, ``n`` and ``split`` (evaluate jobs); ``sources``:
-    the data the accuracy was measured on (:func:`source_figures`). ``folders`` are the
+    the data the accuracy was measured on (:func:`source_figures`); ``decision``: the
+    recommended decision settings a training job tuned (``--tune-decision``) and their
+    validation figures. ``folders`` are the
     job's data folders (to find a source's folder in an evaluation report).
     """
     from kws_gui.core.model_file import zipped_size
@@ -99,6 +101,15 @@ def summarize_report(
     sources = source_figures(report, folders)
     if sources:
         metrics["sources"] = sources
+    tuned = field_at(report, "decision_tuning", "float32")
+    if isinstance(tuned, dict) and isinstance(tuned.get("recommended"), dict):
+        figures = tuned.get("validation") if isinstance(tuned.get("validation"), dict) else {}
+        metrics["decision"] = {
+            "recommended": tuned["recommended"],
+            "source": tuned.get("source"),
+            "meets_targets": tuned.get("meets_targets"),
+            **{k: figures.get(k) for k in ("hit_rate", "false_per_word", "false_per_hour")},
+        }
     return metrics
 
 

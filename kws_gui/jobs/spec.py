@@ -183,7 +183,9 @@ class JobSpec:
     ``options`` maps training options (field names of
     :data:`~kws_gui.core.train_options.TRAIN_OPTIONS`) to their command-line text.
     A sweep runs the ``space`` file (None: the built-in example, written to the job's
-    folder) ``trials`` times, locally or on the Ray cluster at ``address``.
+    folder) ``trials`` times, locally or on the Ray cluster at ``address``. A training job
+    with ``tune_on`` (a folder, normally the real-speech one) tunes the model's recommended
+    decision settings on streams of that folder's validation split (``--tune-decision``).
     """
 
     kind: JobKind
@@ -199,6 +201,7 @@ class JobSpec:
     space: str | None = None
     trials: int = 1
     address: str | None = None
+    tune_on: str | None = None
 
     # ----------------------------------------------------------- validation
     def validate(self) -> None:
@@ -227,6 +230,8 @@ class JobSpec:
                 raise JobSpecError(f"trials: must be at least 1, got {self.trials!r}")
             if self.space is not None and not Path(self.space).is_file():
                 raise JobSpecError(f"space: {self.space} is not a file")
+        if self.tune_on is not None and self.kind is not JobKind.TRAIN:
+            raise JobSpecError("tune decisions on: only a training job tunes decision settings")
         self._validate_options()
         if self.name is not None and (not self.name or any(c in self.name for c in "/\\:")):
             raise JobSpecError("name: must be a plain file name")
@@ -304,6 +309,7 @@ class JobSpec:
             "space": self.space,
             "trials": self.trials,
             "address": self.address,
+            "tune_on": self.tune_on,
         }
 
     @classmethod
@@ -331,6 +337,7 @@ class JobSpec:
                 space=d.get("space"),
                 trials=int(d.get("trials") or 1),
                 address=d.get("address"),
+                tune_on=d.get("tune_on"),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise JobSpecError(f"unreadable job spec: {exc}") from exc
@@ -382,6 +389,8 @@ def build_argv(spec: JobSpec, out_dir: str | Path, space: str | Path | None = No
         argv += ["--labels", ",".join(spec.labels)]
     if spec.kind.produces_model or spec.kind is JobKind.SWEEP:
         argv += ["--out", str(out_dir)]
+    if spec.tune_on:
+        argv += ["--tune-decision", spec.tune_on]
     if spec.kind.produces_model:
         if spec.name:
             argv += ["--name", spec.name]

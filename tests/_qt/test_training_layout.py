@@ -31,6 +31,8 @@ from tests.trainer.conftest import make_tiny_dataset
 
 FAKE_TRAINER = Path(__file__).resolve().parent.parent / "jobs" / "fake_trainer.py"
 RECORDED = Path(__file__).resolve().parent / "data"
+# The fake trainer needs neither TensorFlow nor Ray: run these where the extras are missing too.
+TRAIN_OK = ExtraStatus(True, (), "training is available")
 SWEEP_OK = ExtraStatus(True, (), "sweeps are available")
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics are POSIX")
@@ -51,7 +53,9 @@ def _queue(tmp_path: Path, mode: str = "ok", **env: str) -> JobQueue:
 
 
 def _panel(qtbot, tmp_path: Path, queue: JobQueue, **kwargs) -> TrainingPanel:
-    panel = TrainingPanel(queue=queue, recordings_root=tmp_path / "rec", sweep_status=SWEEP_OK, **kwargs)
+    panel = TrainingPanel(
+        queue=queue, recordings_root=tmp_path / "rec", extra_status=TRAIN_OK, sweep_status=SWEEP_OK, **kwargs
+    )
     qtbot.addWidget(panel)
     panel.resize(800, 420)
     panel.show()
@@ -87,7 +91,7 @@ def test_primary_buttons_stay_on_screen_at_800x480(make_window, qtbot, tmp_path:
     from kws_gui.app import add_training_tab
 
     window = make_window(load=False)
-    panel = add_training_tab(window, window.controller, queue=_queue(tmp_path))
+    panel = add_training_tab(window, window.controller, queue=_queue(tmp_path), extra_status=TRAIN_OK)
     window.resize(800, 480)
     window.tabs.setCurrentIndex(window.tabs.indexOf(panel))
     qtbot.waitExposed(window)
@@ -228,6 +232,19 @@ def test_result_card_names_the_data_the_accuracy_was_measured_on(qtbot, tmp_path
     assert rows["Test accuracy"] == "97.5% on 2 data folders together"
     assert rows["Test accuracy per source"] == (
         "real-v0.02-test-speakers (real speech): 96.0% of 50 clips; tts-yes-no (synthetic): 99.0% of 240 clips"
+    )
+    report["decision_tuning"] = {
+        "float32": {
+            "source": real.name,
+            "recommended": {"threshold": 0.8, "smoothing_s": 0.4},
+            "meets_targets": False,
+            "validation": {"hit_rate": 0.95, "false_per_word": 0.03, "false_per_hour": 2.0},
+        }
+    }
+    decision = dict(card_rows(JobRecord(id="t", spec=record.spec, metrics=summarize_report(report, {}))))
+    assert decision["Recommended decision"] == (
+        "threshold 0.8, smoothing_s 0.4 (tuned on real-v0.02-test-speakers validation streams: hit rate 0.95, "
+        "0.030 false per other word, 2.0 per hour of noise; false-alarm targets not met)"
     )
     older = {
         "dataset": {"name": "clips", "root": str(tmp_path)},

@@ -39,21 +39,23 @@ def test_a_train_job_sends_only_what_differs_from_its_preset() -> None:
     texts = defaults_for(JobKind.TRAIN)
     assert texts["epochs"] == "20" and texts["learning_rate"] == "0.01" and texts["prune"] == "on"
     assert changed_options(JobKind.TRAIN, "ds-cnn", texts) == {}  # the preset as it is
-    texts.update(epochs="3", gain_db="-20, 10", noise_snr_db="5,30", unknown_percent="inf", prune="off")
+    assert texts["gain_db"] == "-20,10"  # the preset's augmentation for real recordings
+    texts.update(epochs="3", gain_db="-30, 6", noise_snr_db="none", unknown_percent="inf", prune="off")
+    texts["speed_perturbation"] = " 0.1 "  # the preset's value, spelled differently: not sent
     options = changed_options(JobKind.TRAIN, "ds-cnn", texts)
     assert options == {
         "epochs": "3",
-        "gain_db": "-20,10",
-        "noise_snr_db": "5,30",
+        "gain_db": "-30,6",
+        "noise_snr_db": "none",
         "unknown_percent": "inf",
         "prune": "off",
     }
     spec = JobSpec(JobKind.TRAIN, data=("/d",), labels=("yes", "no"), name="mine", options=options)
     argv = build_argv(spec, "/out")
     assert argv[:3] == ["train", "--preset", "ds-cnn"] and argv[-2:] == ["--progress", "jsonl"]
-    assert _value(argv, "--gain-db") == "-20,10" and "--no-prune" in argv  # negative numbers stay values
+    assert _value(argv, "--gain-db") == "-30,6" and "--no-prune" in argv  # negative numbers stay values
     args = _parse(argv)  # what kws-train makes of it
-    assert args.epochs == 3 and args.gain_db == (-20.0, 10.0) and args.noise_snr_db == (5.0, 30.0)
+    assert args.epochs == 3 and args.gain_db == (-30.0, 6.0) and args.noise_snr_db is None
     assert math.isinf(args.unknown_percent) and args.prune is False
     assert args.labels == "yes,no" and args.name == "mine" and not hasattr(args, "learning_rate")
 
@@ -78,7 +80,8 @@ def test_the_form_shows_every_option_the_trainer_has() -> None:
     """One table: every kws-train train option besides data, labels, output, progress and cache."""
     from trainer.sweep.space import train_options
 
-    trainer_dests = {a.dest for a in train_options().values()} - {"preset", "labels"}
+    # --preset, --labels and --tune-decision are fields of the job, not training options.
+    trainer_dests = {a.dest for a in train_options().values()} - {"preset", "labels", "tune_on"}
     assert trainer_dests == {o.dest for o in TRAIN_OPTIONS}
     shown = {o.dest for o in form_options(JobKind.TRAIN)}
     assert shown == trainer_dests - {"name"}  # the output name is a field of its own
@@ -102,7 +105,8 @@ def test_prune_evaluate_benchmark_and_sweep_commands() -> None:
     prune = build_argv(
         JobSpec(JobKind.PRUNE, data=("/d",), models=("/m.h5",), options=defaults_for(JobKind.PRUNE)), "/o"
     )
-    assert prune[:3] == ["prune", "--from", "/m.h5"] and _value(prune, "--final-sparsity") == "0.9"
+    sparsity = PRESETS["ds-cnn"].final_sparsity  # pruning starts from the default preset's sparsity
+    assert prune[:3] == ["prune", "--from", "/m.h5"] and float(_value(prune, "--final-sparsity")) == sparsity
     assert _parse(prune).epochs == 5
     ev = build_argv(JobSpec(JobKind.EVALUATE, data=("/d",), models=("/m.tflite",), split="validation"), "/o")
     assert ev[:2] == ["evaluate", "/m.tflite"] and _value(ev, "--split") == "validation" and "--out" not in ev
@@ -163,6 +167,11 @@ def test_round_trip_through_json() -> None:
     assert JobSpec.from_dict(spec.to_dict()) == spec
     sweep = JobSpec(JobKind.SWEEP, data=("/d",), space="/s.yaml", trials=4, address="auto")
     assert JobSpec.from_dict(sweep.to_dict()) == sweep
+    tuned = JobSpec(JobKind.TRAIN, preset="live", data=("/d", "/real"), tune_on="/real")
+    assert JobSpec.from_dict(tuned.to_dict()) == tuned
+    assert _parse(build_argv(tuned, "/o")).tune_on == "/real"
+    with pytest.raises(JobSpecError, match="tune"):
+        build_argv(JobSpec(JobKind.PRUNE, data=("/d",), models=("/m.h5",), tune_on="/real"), "/o")
     with pytest.raises(JobSpecError):
         JobSpec.from_dict({"kind": "nonsense"})
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kws_gui._qt.file_dialogs import choose_file, choose_files
+from kws_gui._qt.file_dialogs import choose_file, choose_files, choose_folder
 from kws_gui.core.recording import ClipStore
 from kws_gui.core.train_config import PRESETS
 from kws_gui.core.train_options import OPTIONS_BY_DEST, PARSE_ERRORS
@@ -188,6 +188,14 @@ class JobForm(QWidget):
         self.split.currentIndexChanged.connect(self._schedule_check)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: the preset name")
+        self.tune_edit = QLineEdit()
+        self.tune_edit.setPlaceholderText("empty: no recommended decision settings")
+        self.tune_edit.setToolTip(
+            "a data folder (normally the real-speech one): threshold and smoothing are tuned on long "
+            "streams of its validation split and stored in the model as its recommended settings"
+        )
+        tune_button = QPushButton("Browse...")
+        tune_button.clicked.connect(self._browse_tune)
 
         self.form = QFormLayout()
         self.form.addRow("Job", self.kind)
@@ -201,6 +209,7 @@ class JobForm(QWidget):
         self.form.addRow("Reference", _path_row(self.reference_edit, reference_button))
         self.form.addRow("Split", self.split)
         self.form.addRow("Output name", self.name_edit)
+        self.form.addRow("Tune decisions on", _path_row(self.tune_edit, tune_button))
 
     def _build_sweep_rows(self) -> None:
         """A sweep's space file (or the built-in example), sample count and Ray cluster."""
@@ -351,6 +360,7 @@ class JobForm(QWidget):
             space=(self.space_edit.text().strip() or None) if kind is JobKind.SWEEP else None,
             trials=self.trials.value(),
             address=(self.address_edit.text().strip() or None) if kind is JobKind.SWEEP else None,
+            tune_on=(self.tune_edit.text().strip() or None) if kind is JobKind.TRAIN else None,
         )
         spec.validate()
         return spec
@@ -432,6 +442,7 @@ class JobForm(QWidget):
             "Reference": kind is JobKind.BENCHMARK,
             "Split": kind is JobKind.EVALUATE,
             "Output name": kind.produces_model,
+            "Tune decisions on": kind is JobKind.TRAIN,
             "Space file": kind is JobKind.SWEEP,
             "Samples": kind is JobKind.SWEEP,
             "Ray cluster": kind is JobKind.SWEEP,
@@ -516,6 +527,11 @@ class JobForm(QWidget):
         path = choose_file(self, "Choose the reference model", "", "TFLite models (*.tflite)")
         if path:
             self.reference_edit.setText(path)
+
+    def _browse_tune(self) -> None:
+        folder = choose_folder(self, "Tune decisions on the validation split of", self.tune_edit.text())
+        if folder:
+            self.tune_edit.setText(folder)
 
     def _browse_space(self) -> None:
         path = choose_file(
