@@ -40,7 +40,7 @@ SR = 16000
 TARGET_MS = 250.0
 REAL_CLIPS = {
     "yes": "speech_commands_v0.02/yes/f2e59fea_nohash_1.wav",
-    "no": "speech_commands_v0.02/no/f9643d42_nohash_4.wav",
+    "no": "real-v0.02-test-speakers/no/1acc97de_nohash_0.wav",  # as tests/conftest.py REAL_NO
 }
 
 

@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trainer.shipped import REAL, REAL_WEIGHT, SYNTHETIC
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 30 * 60.0
 SEED_CHOICE = {"filters": 32, "final-sparsity": 0.9}
@@ -93,11 +95,22 @@ def write_space(path: Path, filters: list[int], sparsity: list[float], epochs: i
     return path
 
 
-def bench(data: Path, filters: list[int], sparsity: list[float], epochs: int, out: Path) -> dict[str, Any]:
+def bench(
+    data: list[str],
+    filters: list[int],
+    sparsity: list[float],
+    epochs: int,
+    out: Path,
+    accuracy_source: str | None,
+) -> dict[str, Any]:
     """Run the sweep once and measure it."""
     with tempfile.TemporaryDirectory(prefix="kws-bench-sweep-") as tmp:
         space = write_space(Path(tmp) / "space.json", filters, sparsity, epochs)
-        cmd = [sys.executable, "-m", "trainer", "sweep", "--space", str(space), "--data", str(data)]
+        cmd = [sys.executable, "-m", "trainer", "sweep", "--space", str(space)]
+        for folder in data:
+            cmd += ["--data", folder]
+        if accuracy_source:
+            cmd += ["--accuracy-source", accuracy_source]
         cmd += ["--out", str(out), "--cache-dir", str(Path(tmp) / "cache"), "--progress", "none"]
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -167,7 +180,16 @@ def _floats(text: str) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "tts-yes-no")
+    parser.add_argument(
+        "--data",
+        action="append",
+        help="data folder (DIR[:WEIGHT]; repeat); default: the shipped ds_cnn's (synthetic + real speech)",
+    )
+    parser.add_argument(
+        "--accuracy-source",
+        default=None,
+        help="rank trials by this folder's validation accuracy (default: the real-speech folder)",
+    )
     parser.add_argument("--filters", type=_ints, default=[16, 24, 32, 48])
     parser.add_argument("--sparsity", type=_floats, default=[0.5, 0.7, 0.9, 0.95])
     parser.add_argument("--epochs", type=int, default=20)
@@ -175,10 +197,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--save", type=Path, help="also write the JSON here (benchmarks/results/sweep.json)")
     args = parser.parse_args(argv)
-    if "KWS_SHARED_DATA" in os.environ and args.data == parser.get_default("data"):
-        args.data = Path(os.environ["KWS_SHARED_DATA"]) / "tts-yes-no"
+    if not args.data:
+        root = Path(os.environ.get("KWS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+        args.data = [str(root / SYNTHETIC), f"{root / REAL}:{REAL_WEIGHT}"]
+        args.accuracy_source = args.accuracy_source or REAL
     with tempfile.TemporaryDirectory(prefix="kws-sweep-out-") as tmp:
-        result = bench(args.data, args.filters, args.sparsity, args.epochs, args.out or Path(tmp) / "sweep")
+        result = bench(
+            args.data,
+            args.filters,
+            args.sparsity,
+            args.epochs,
+            args.out or Path(tmp) / "sweep",
+            args.accuracy_source,
+        )
     text = json.dumps(result, indent=2)
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)

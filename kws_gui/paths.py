@@ -32,8 +32,9 @@ def _assets_dir() -> Path:
 
 ASSETS_DIR = _assets_dir()
 MODELS_DIR = ASSETS_DIR / "models"
-#: The model the app and kws-listen load when none is given.
-DEFAULT_MODEL = MODELS_DIR / "ds_cnn.tflite"
+#: The model the app and kws-listen load when none is given: the live model (yes, no, and
+#: "neither"). The seed's two-label DS-CNN is ``ds_cnn.tflite`` beside it.
+DEFAULT_MODEL = MODELS_DIR / "live.tflite"
 #: The seed's reference pipeline, shipped for comparison.
 REFERENCE_MODEL = MODELS_DIR / "reference.tflite"
 #: The app icon (scalable), installed by ``kws-gui --install-desktop-entry``.

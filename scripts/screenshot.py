@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     from kws_gui._qt.controller import AppController
     from kws_gui._qt.main_window import MainWindow
     from kws_gui._qt.settings import AppSettings
-from kws_gui.core.audio import SourceSpec
     from kws_gui.app import add_training_tab
+    from kws_gui.core.audio import SourceSpec
     from kws_gui.paths import DEFAULT_MODEL, shared_data_dir
 
     wav = Path(args.wav) if args.wav else shared_data_dir() / YES_CLIP

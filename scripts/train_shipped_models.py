@@ -25,32 +25,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from trainer.shipped import artifacts, recipes
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "assets" / "models"
-SYNTHETIC, REAL, OTHER_WORDS = "tts-yes-no", "real-v0.02-test-speakers", "tts-other-words"
-#: Each clip of the small real folder is seen this many times per epoch.
-REAL_WEIGHT = 3
-
-
-def recipes(data_root: Path) -> dict[str, list[str]]:
-    """Model name -> the ``kws-train train`` arguments that make it (without --out)."""
-    synthetic, real, others = (str(data_root / name) for name in (SYNTHETIC, REAL, OTHER_WORDS))
-    two_labels = ["--data", synthetic, "--data", f"{real}:{REAL_WEIGHT}"]
-    return {
-        "live": [
-            "--preset", "live",
-            "--data", synthetic, "--data", f"{real}:{REAL_WEIGHT}", "--data", others,
-            "--tune-decision", real,
-        ],
-        "ds_cnn": ["--preset", "ds-cnn", *two_labels],
-        "reference": ["--preset", "reference", *two_labels],
-    }  # fmt: skip
-
-
-def artifacts(name: str) -> list[str]:
-    """Files of a run that are shipped."""
-    files = [f"{name}.tflite", f"{name}_int8.tflite", f"{name}.report.json"]
-    return [*files, f"{name}.h5"] if name == "ds_cnn" else files
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from kws_gui.core.audio_io import read_audio
 from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.frontend import DS_CNN, REFERENCE, Frontend
-from tests.conftest import shared_data
+from tests.conftest import REAL_NO, REAL_YES, shared_data
 from tests.core.conftest import SR, FakeInputStream, StubModel, silence, tone
 
 KEYWORD = ("yes", "_unknown_")
@@ -260,8 +260,8 @@ def tts_clips(word: str, count: int = 2) -> list:
 
 @pytest.mark.parametrize("word", ["yes", "no"])
 def test_real_words_through_the_real_engine(engine_factory, real_model, word) -> None:
-    real = {"yes": "yes/f2e59fea_nohash_1.wav", "no": "no/f9643d42_nohash_4.wav"}[word]
-    clips = [shared_data("speech_commands_v0.02", real), *tts_clips(word)]
+    real = {"yes": REAL_YES, "no": REAL_NO}[word]
+    clips = [shared_data(*real), *tts_clips(word)]
     engine = engine_factory(model=real_model)
     for clip in clips:
         run_wav(engine, clip, lead_silence_s=0.5, tail_silence_s=1.0)

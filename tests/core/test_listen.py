@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 
 from kws_gui import listen
-from tests.conftest import REPO_ROOT, shared_data
+from tests.conftest import REAL_NO, REAL_YES, REPO_ROOT, shared_data
 from tests.core.conftest import FakeInputStream, silence
 
-YES = ("speech_commands_v0.02", "yes", "f2e59fea_nohash_1.wav")
-NO = ("speech_commands_v0.02", "no", "f9643d42_nohash_4.wav")
+YES, NO = REAL_YES, REAL_NO
 
 
 def json_lines(text: str) -> list[dict]:
@@ -32,7 +31,11 @@ def test_json_output_for_a_wav(capsys) -> None:
     detections = [e for e in events if e["event"] == "detection"]
     assert [d["label"] for d in detections] == ["yes"]
     assert set(detections[0]) >= {"label", "score", "time_s"}
-    assert 0.7 <= detections[0]["score"] <= 1.0 and 0 < detections[0]["time_s"] <= 2.0
+    from kws_gui.core.model_file import KwsModel
+    from kws_gui.paths import DEFAULT_MODEL
+
+    threshold = KwsModel.load(DEFAULT_MODEL).recommended_decision.get("threshold", 0.7)
+    assert threshold <= detections[0]["score"] <= 1.0 and 0 < detections[0]["time_s"] <= 2.0
     stats = events[-1]
     assert stats["event"] == "stats" and stats["detections"] == 1 and stats["inferences"] > 0
     assert stats["inference_median_us"] > 0 and stats["preprocess_median_us"] > 0
@@ -137,8 +140,15 @@ def test_defaults_and_options_are_named_as_such(capsys) -> None:
     args = ["--wav", str(shared_data(*NO)), "--fast", "--suppression", "0.5", "--no-vad"]
     assert listen.main(args) == 0
     err = capsys.readouterr().err
-    assert "keywords: yes, no; decisions: threshold 0.70 (default)" in err
+    # the default (live) model recommends its threshold and smoothing; the rest are defaults
+    from kws_gui.core.model_file import KwsModel
+    from kws_gui.paths import DEFAULT_MODEL
+
+    tuned = KwsModel.load(DEFAULT_MODEL).recommended_decision
+    assert f"keywords: yes, no; decisions: threshold {tuned['threshold']:.2f} (model)" in err
+    assert f"smoothing {tuned['smoothing_s']:.2f} s (model)" in err
     assert "suppression 0.50 s (option)" in err and "energy gate off (option)" in err
+    assert "re-arm margin 0.20 (default)" in err
 
 
 def test_a_model_that_names_its_keywords_reports_only_them(capsys, model_with) -> None:

@@ -20,27 +20,15 @@ import numpy as np
 import pytest
 
 from kws_gui.core.audio import MicrophoneSource, list_input_devices, portaudio_status
-from tests.conftest import IN_CI, REPO_ROOT, shared_data
+from tests.conftest import IN_CI, REAL_NO, REAL_YES, REPO_ROOT, shared_data
 from tests.pulse import MONITOR, capture_env, play_wav, require_pulse_sink
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
-YES = ("speech_commands_v0.02", "yes", "f2e59fea_nohash_1.wav")
-NO = ("speech_commands_v0.02", "no", "f9643d42_nohash_4.wav")
+YES, NO = REAL_YES, REAL_NO
 #: A real non-keyword word from the test split of the real-speech folder: must not be detected
 #: (the two-label default model hears it as "no", score 0.99).
 OTHER_WORD = ("real-v0.02-test-speakers", "left", "1acc97de_nohash_0.wav")
-
-
-def default_model_has_non_keyword_labels() -> bool:
-    """True once the default model can say "neither" (e.g. ``_unknown_``): only then is a
-    non-keyword word expected to go undetected. The two-label default (yes, no) cannot;
-    when the live model is the default this is always true and the condition can go."""
-    from kws_gui.core.model_file import KwsModel
-    from kws_gui.paths import DEFAULT_MODEL
-
-    model = KwsModel.load(DEFAULT_MODEL)
-    return set(model.keywords) != set(model.labels)
 
 
 @pytest.fixture
@@ -136,12 +124,11 @@ def test_kws_listen_detects_words_played_into_the_sink(pulse, write_wav) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    # "yes" is heard once; "no" is heard (a 2-class model may flag the onset of "no" as "yes")
+    # the default (live) model: "yes" and "no" heard once each, "left" not at all
     assert [d["label"] for d in after_yes] == ["yes"], (after_yes, after_no, stats)
-    assert "no" in [d["label"] for d in after_no], after_no
+    assert [d["label"] for d in after_no] == ["no"], after_no
     assert after_no[-1]["time_s"] > after_yes[0]["time_s"] > 0
-    if default_model_has_non_keyword_labels():  # the two-label default hears "left" as yes or no
-        assert after_other == [], after_other
+    assert after_other == [], after_other
     assert stats["detections"] == len(after_yes) + len(after_no) + len(after_other)
     assert stats["inferences"] > 0
 
