@@ -14,26 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from kws_gui.core.bounded_json import loads_bounded
+from kws_gui.core.dataset_index import kind_from_name
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 
 
-def dataset_kind(name: str) -> str:
-    """``"synthetic speech"`` or ``"real voices"`` when the folder name says so, else ""."""
-    lowered = name.lower()
-    if lowered.startswith("tts"):
-        return "synthetic speech"
-    if lowered.startswith("real") or "speech_commands" in lowered or "speech-commands" in lowered:
-        return "real voices"
-    return ""
-
-
 def describe_dataset(name: str) -> str:
-    """``"tts-yes-no (synthetic speech) + real-v0.02 (real voices)"`` for a ``+``-joined name."""
+    """``"tts-yes-no (synthetic) + real-v0.02 (real speech)"`` for a ``+``-joined name
+    (the kinds by the folders' naming rule, :func:`~kws_gui.core.dataset_index.kind_from_name`)."""
     parts = []
     for part in (p.strip() for p in str(name).split("+")):
         if part:
-            kind = dataset_kind(part)
+            kind = kind_from_name(part)
             parts.append(f"{part} ({kind})" if kind else part)
     return " + ".join(parts)
 
@@ -87,7 +79,7 @@ def accuracy_rows(
         rows.append(
             (
                 f"  on {name}",
-                f"{percent(accuracy)} (test split{clips}; {dataset_kind(name) or 'source folder'})",
+                f"{percent(accuracy)} (test split{clips}; {kind_from_name(name) or 'source folder'})",
             )
         )
     return rows

@@ -204,7 +204,7 @@ def test_model_info_rows(qtbot, default_model) -> None:
     for key in ("File", "Size", "Zipped", "Parameters", "Input", "Labels", "Frontend", "Weights", "Sparsity"):
         assert key in rows
     assert rows["Labels"] == ", ".join(info.labels)
-    assert rows["Accuracy"].endswith("% on the test split of tts-yes-no (synthetic speech)")
+    assert rows["Accuracy"].endswith("% on the test split of tts-yes-no (synthetic)")
 
 
 DEVICES = [
