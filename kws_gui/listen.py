@@ -42,7 +42,7 @@ from kws_gui.core.audio import (
     parse_device,
     portaudio_status,
 )
-from kws_gui.core.decision import DecisionSettings, Detection, with_recommended
+from kws_gui.core.decision import DecisionSettings, Detection, resolve_decision
 from kws_gui.core.engine import EngineSettings, EngineSnapshot, StreamingEngine
 from kws_gui.core.model_file import KwsModel, ModelFileError
 from kws_gui.paths import DEFAULT_MODEL
@@ -189,11 +189,7 @@ def _settings(args: argparse.Namespace, recommended: dict) -> tuple[EngineSettin
     }
     if args.no_vad:
         given["vad_enabled"] = False
-    decision = dataclasses.replace(with_recommended(DecisionSettings(), recommended, keep=given), **given)
-    origin = {
-        f.name: "option" if f.name in given else "model" if f.name in recommended else "default"
-        for f in dataclasses.fields(DecisionSettings)
-    }
+    decision, origin = resolve_decision(given, recommended)
     return EngineSettings(decision=decision), origin
 
 

@@ -3,28 +3,42 @@
 Thin on purpose: a ~30 fps timer polls the engine (snapshot, detections, new
 ring samples) and hands plain values to the widgets; everything slow goes
 through :class:`~kws_gui._qt.controller.AppController` on worker threads.
+
+The audio's state (running, stopped, end of file, no device) comes from the
+controller's one :class:`~kws_gui.core.audio_state.AudioStatus`; the status bar, the
+detection area, the plots and the Start/Stop button all show it. Space starts/stops
+only when no button or field takes it (a focused button gets its Space); F5 and the
+media play key always do. F11 toggles presentation mode (full screen, a large word),
+Ctrl +/-/0 zoom all text; both are remembered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QPushButton,
     QScrollArea,
-    QSplitter,
+    QTabBar,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -32,19 +46,16 @@ from PySide6.QtWidgets import (
 )
 
 from kws_gui._qt.controller import AppController
-from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
-from kws_gui._qt.widgets.detection_display import DetectionDisplay
-from kws_gui._qt.widgets.detection_log import DetectionLog
-from kws_gui._qt.widgets.feature_image import FeatureImageWidget
-from kws_gui._qt.widgets.heading import heading
-from kws_gui._qt.widgets.latency_panel import LatencyPanel
-from kws_gui._qt.widgets.level_meter import LevelMeter
-from kws_gui._qt.widgets.model_info import ModelInfoPanel
+from kws_gui._qt.file_dialogs import choose_file
+from kws_gui._qt.live_tab import LiveTab
+from kws_gui._qt.model_tab import ModelTab
+from kws_gui._qt.settings import ZOOM_RANGE, ZOOM_STEP, DisplaySettings
+from kws_gui._qt.source_tab import SourceTab
+from kws_gui._qt.widgets._plot_style import keyword_colors
 from kws_gui._qt.widgets.notice_bar import NoticeBar, NoticeTopic
-from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
-from kws_gui._qt.widgets.source_chooser import SourceChooser
-from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
+from kws_gui._qt.window_geometry import fills_screen, fit_rect, initial_size
 from kws_gui.core.audio import MICROPHONE, SAMPLE_RATE, WAV, SourceSpec
+from kws_gui.core.audio_state import AudioState, AudioStatus
 from kws_gui.core.decision import DecisionSettings, rms_dbfs
 from kws_gui.paths import MODELS_DIR
 
@@ -54,6 +65,35 @@ REFRESH_MS = 33  # ~30 frames/s
 HISTORY_S = 5.0
 SNAPSHOT_INTERVAL_S = 0.09  # engine state, probabilities, features: ~10 Hz
 LATENCY_INTERVAL_S = 0.25  # numbers people read: 4 Hz
+#: In presentation mode text grows with the screen: this many pixels of height per zoom step 1.
+PRESENTATION_TEXT_HEIGHT = 720
+#: The Start/Stop button's colour: red while it says Stop, green while it says Start.
+START_COLOR = {True: "#c62828", False: "#2e7d32"}
+
+
+class TouchTabBar(QTabBar):
+    """Tabs tall and wide enough to tap (a style sheet would stop the zoom reaching the tabs)."""
+
+    def tabSizeHint(self, index: int) -> QSize:  # noqa: N802
+        hint = super().tabSizeHint(index)
+        return QSize(hint.width() + 16, max(hint.height(), self.fontMetrics().height() + 14))
+
+
+class TouchTabWidget(QTabWidget):
+    """A tab widget with :class:`TouchTabBar` tabs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTabBar(TouchTabBar())
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: a tall page scrolls instead of growing the window."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 class MainWindow(QMainWindow):
@@ -68,17 +108,20 @@ class MainWindow(QMainWindow):
         self._last_inferences = -1
         self._last_records_time = -1.0
         self._labels: tuple[str, ...] = ()
+        self._keywords: tuple[str, ...] = ()
         self._last_tick = time.monotonic()
         self._last_snapshot = 0.0
         self._last_latency = 0.0
-        self._status_text: tuple = ()
         self._engine_error: str | None = None
         self.frames = 0  # refresh-timer ticks done (benchmarks count them)
         self._on_close: list[Callable[[], None]] = []
         self._announced: tuple[str, str] | None = None  # (model path, what to say once it is loaded)
+        self.display = controller.settings.display
+        self.presentation = False
+        self._base_font = QFont(QApplication.font())
 
         self.notice = NoticeBar()
-        self.tabs = QTabWidget()
+        self.tabs = TouchTabWidget()
         self.tabs.setDocumentMode(True)
         self._build_live_tab()
         self._build_model_tab()
@@ -93,18 +136,22 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        self.resize(1024, 600)
+        self._size_to_screen()
 
         controller.model_loaded.connect(self._on_model_loaded)
         controller.model_failed.connect(self._on_model_failed)
         controller.source_changed.connect(self._on_source_changed)
         controller.source_failed.connect(self._on_source_failed)
-        controller.running_changed.connect(self._on_running_changed)
+        controller.status_changed.connect(self._on_status_changed)
+        controller.decision_changed.connect(self._on_decision_shown)
         self.refresh_devices()
         self._show_source_choice(controller.settings.source)
-        self.decision_settings.set_values(controller.decision)
-        self.probabilities.set_threshold(controller.decision.threshold)
+        self._on_decision_shown(controller.decision)
         self._refresh_recent()
+        self._apply_display(self.display)
+        if self.display.presentation:
+            self.set_presentation(True)
+        self._on_status_changed(controller.status)
         if controller.settings.problems:
             self.notice.show_message(" ".join(controller.settings.problems), NoticeTopic.SETTINGS)
 
@@ -115,90 +162,30 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_live_tab(self) -> None:
-        self.detection = DetectionDisplay()
-        self.spectrogram = SpectrogramWidget(seconds=HISTORY_S)
-        self.probabilities = ProbabilityPlot(seconds=HISTORY_S)
-        self.features = FeatureImageWidget()
-        self.level = LevelMeter()
-        self.latency = LatencyPanel()
-        self.log = DetectionLog()
-
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.spectrogram)
-        left.addWidget(self.probabilities)
-        left.setChildrenCollapsible(False)
-        left.setStretchFactor(0, 1)
-        left.setStretchFactor(1, 1)
-        left.setSizes([1000, 1000])  # half and half, whatever the size hints
-        left_box = QWidget()
-        left_layout = QVBoxLayout(left_box)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(2)
-        left_layout.addWidget(self.detection)
-        left_layout.addWidget(left, 1)
-
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.features)
-        right.addWidget(self.latency)
-        right.addWidget(self.log)
-        right.setChildrenCollapsible(False)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 0)
-        right.setStretchFactor(2, 2)
-
-        live = QSplitter(Qt.Orientation.Horizontal)
-        meter_box = QWidget()
-        meter_layout = QVBoxLayout(meter_box)
-        meter_layout.setContentsMargins(2, 2, 2, 2)
-        meter_layout.addWidget(self.level)
-        live.addWidget(left_box)
-        live.addWidget(meter_box)
-        live.addWidget(right)
-        live.setChildrenCollapsible(False)
-        live.setStretchFactor(0, 3)
-        live.setStretchFactor(1, 0)
-        live.setStretchFactor(2, 2)
-        self.live_tab = live
-        self.tabs.addTab(live, "Live")
+        self.live = LiveTab(HISTORY_S)
+        self.detection = self.live.detection
+        self.spectrogram = self.live.spectrogram
+        self.probabilities = self.live.probabilities
+        self.features = self.live.features
+        self.level = self.live.level
+        self.latency = self.live.latency
+        self.log = self.live.log
+        self.live_tab = _scrolling(self.live)  # the Live tab's page
+        self.tabs.addTab(self.live_tab, "Live")
 
     def _build_model_tab(self) -> None:
-        self.model_info = ModelInfoPanel()
-        self.open_button = QPushButton("Open model...")
+        self.model_tab = ModelTab(sorted(MODELS_DIR.glob("*.tflite")), self.load_model)
+        self.model_info = self.model_tab.info
+        self.open_button = self.model_tab.open_button
+        self.shipped_list = self.model_tab.shipped_list
+        self.recent_list = self.model_tab.recent_list
         self.open_button.clicked.connect(self.open_model_dialog)
-        self.shipped_list = QListWidget()
-        self.shipped_list.setToolTip("Double-click to load")
-        for path in sorted(MODELS_DIR.glob("*.tflite")):
-            item = QListWidgetItem(path.name)
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
-            item.setToolTip(str(path))
-            self.shipped_list.addItem(item)
-        self.shipped_list.itemActivated.connect(
-            lambda item: self.load_model(item.data(Qt.ItemDataRole.UserRole))
-        )
-        self.recent_list = QListWidget()
-        self.recent_list.setToolTip("Double-click to load")
-        self.recent_list.itemActivated.connect(lambda item: self.load_model(item.text()))
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(4, 4, 4, 4)
-        side_layout.addWidget(self.open_button)
-        side_layout.addWidget(QLabel("Shipped models:"))
-        side_layout.addWidget(self.shipped_list, 1)
-        side_layout.addWidget(QLabel("Recent models:"))
-        side_layout.addWidget(self.recent_list, 2)
-        hint = QLabel("Tip: drop a .tflite file on the window to load it.")
-        hint.setWordWrap(True)
-        side_layout.addWidget(hint)
-        tab = QSplitter(Qt.Orientation.Horizontal)
-        tab.addWidget(self.model_info)
-        tab.addWidget(side)
-        tab.setStretchFactor(0, 3)
-        tab.setStretchFactor(1, 1)
-        self.tabs.addTab(tab, "Model")
+        self.tabs.addTab(self.model_tab, "Model")
 
     def _build_source_tab(self) -> None:
-        self.source_chooser = SourceChooser()
-        self.decision_settings = DecisionSettingsWidget()
+        self.source_tab = SourceTab()
+        self.source_chooser = self.source_tab.chooser
+        self.decision_settings = self.source_tab.decision
         self.source_chooser.microphone_chosen.connect(
             lambda device: self.controller.set_source(SourceSpec(kind=MICROPHONE, device=device))
         )
@@ -206,27 +193,21 @@ class MainWindow(QMainWindow):
             lambda path, loop: self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=loop))
         )
         self.source_chooser.refresh_requested.connect(lambda: self.refresh_devices(rescan=True))
-        self.decision_settings.changed.connect(self._on_decision_changed)
-        tab = QWidget()
-        layout = QHBoxLayout(tab)
-        layout.setContentsMargins(4, 4, 4, 4)
-        source_box = QVBoxLayout()
-        source_box.addWidget(heading("Audio source"))
-        source_box.addWidget(self.source_chooser)
-        source_box.addStretch(1)
-        decision_box = QVBoxLayout()
-        decision_box.addWidget(heading("Detection"))
-        decision_box.addWidget(self.decision_settings)
-        decision_box.addStretch(1)
-        layout.addLayout(source_box, 3)
-        layout.addLayout(decision_box, 2)
-        self.tabs.addTab(tab, "Source && settings")
+        self.decision_settings.changed.connect(self.controller.set_decision)
+        self.decision_settings.use_model_values.connect(self.controller.use_recommended_decision)
+        display = self.source_tab.display
+        display.hold_changed.connect(lambda hold: self.set_display(hold_s=hold))
+        display.zoom_changed.connect(lambda zoom: self.set_display(zoom=zoom))
+        display.presentation_toggled.connect(lambda: self.set_presentation(not self.presentation))
+        self.tabs.addTab(self.source_tab, "Source && settings")
 
     def _build_actions(self) -> None:
         self.start_action = QAction("Start", self)
-        self.start_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.start_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_F5), QKeySequence(Qt.Key.Key_MediaTogglePlayPause)]
+        )
         self.start_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.start_action.setToolTip("Start/stop the audio (Space)")
+        self.start_action.setToolTip("Start/stop the audio (Space when no button or field has focus; F5)")
         self.start_action.triggered.connect(self.controller.toggle_audio)
         self.open_action = QAction("Open model...", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -234,7 +215,35 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.start_action, self.open_action, self.quit_action):
+        self.presentation_action = QAction("Presentation mode", self)
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.presentation_action.setToolTip("Full screen with a large detected word (F11; Esc leaves)")
+        self.presentation_action.triggered.connect(self.set_presentation)
+        self.leave_action = QAction("Leave presentation mode", self)
+        self.leave_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.leave_action.setEnabled(False)
+        self.leave_action.triggered.connect(lambda: self.set_presentation(False))
+        self.zoom_in_action = QAction("Larger text", self)
+        self.zoom_in_action.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])
+        self.zoom_in_action.triggered.connect(lambda: self.zoom_by(ZOOM_STEP))
+        self.zoom_out_action = QAction("Smaller text", self)
+        self.zoom_out_action.setShortcut(QKeySequence.StandardKey.ZoomOut)
+        self.zoom_out_action.triggered.connect(lambda: self.zoom_by(1 / ZOOM_STEP))
+        self.zoom_reset_action = QAction("Normal text size", self)
+        self.zoom_reset_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.zoom_reset_action.triggered.connect(lambda: self.set_display(zoom=1.0))
+        actions = (
+            self.start_action,
+            self.open_action,
+            self.quit_action,
+            self.presentation_action,
+            self.leave_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.zoom_reset_action,
+        )
+        for action in actions:
             self.addAction(action)  # shortcuts work while the menu bar is hidden
 
         file_menu = self.menuBar().addMenu("&File")
@@ -244,6 +253,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         audio_menu = self.menuBar().addMenu("&Audio")
         audio_menu.addAction(self.start_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.presentation_action)
+        view_menu.addSeparator()
+        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
+            view_menu.addAction(action)
 
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
@@ -251,21 +265,32 @@ class MainWindow(QMainWindow):
         corner_layout.setSpacing(2)
         self.start_button = QToolButton()
         self.start_button.setDefaultAction(self.start_action)
+        self.start_button.setMinimumHeight(30)
         open_button = QToolButton()
         open_button.setDefaultAction(self.open_action)
+        open_button.setMinimumHeight(30)
         corner_layout.addWidget(self.start_button)
         corner_layout.addWidget(open_button)
         self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
     def _build_status_bar(self) -> None:
         self.status_source = QLabel("no source")
-        self.status_rate = QLabel("")
+        self.status_source.setToolTip("The audio's state and source")
         self.status_model = QLabel("loading model...")
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
-        bar.addPermanentWidget(self.status_source)
-        bar.addPermanentWidget(self.status_rate)
+        bar.addPermanentWidget(self.status_source, 1)
         bar.addPermanentWidget(self.status_model)
+
+    def _size_to_screen(self) -> None:
+        """The first size: the available screen (a share of a large one), never beyond it."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(1024, 600)
+            return
+        available = (screen.availableGeometry().width(), screen.availableGeometry().height())
+        hint = self.minimumSizeHint()
+        self.resize(*initial_size(available, (hint.width(), hint.height())))
 
     # -------------------------------------------------------------- public API
     def add_tab(
@@ -285,11 +310,7 @@ class MainWindow(QMainWindow):
         if not scroll:
             return self.tabs.addTab(widget, title)
         # Scrollable, so that a tall panel never makes the window taller than a 480-pixel screen.
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setWidget(widget)
-        return self.tabs.addTab(area, title)
+        return self.tabs.addTab(_scrolling(widget), title)
 
     def load_model(self, path: str | Path) -> None:
         """Check and load a model file off the GUI thread; the running model stays on failure."""
@@ -308,7 +329,7 @@ class MainWindow(QMainWindow):
     def open_model_dialog(self) -> None:
         """Ask for a model file (Ctrl+O)."""
         start = str(Path(self.controller.model_info.path).parent) if self.controller.model_info else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", start or str(MODELS_DIR), MODEL_FILTER)
+        path = choose_file(self, "Open a model", start or str(MODELS_DIR), MODEL_FILTER)
         if path:
             self.load_model(path)
 
@@ -317,15 +338,85 @@ class MainWindow(QMainWindow):
         status = self.controller.portaudio_status()
         devices = self.controller.input_devices(refresh=rescan) if status.available else []
         self.source_chooser.set_devices(devices, status)
+        self._show_source_choice(self._active_spec())
+
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: full screen, menu bar hidden, the Live tab with a large word."""
+        on = bool(on)
+        self.presentation = on
+        self.presentation_action.setChecked(on)
+        self.leave_action.setEnabled(on)
+        state = self.windowState()
+        if on:
+            self.setWindowState(state | Qt.WindowState.WindowFullScreen)
+            self.tabs.setCurrentIndex(0)
+        else:
+            self.setWindowState(state & ~Qt.WindowState.WindowFullScreen)
+        self.menuBar().setVisible(not on)
+        self.live.set_presentation(on)
+        self.source_tab.display.presentation.setText(
+            "Leave presentation mode (F11)" if on else "Presentation mode (F11)"
+        )
+        self.set_display(presentation=on)  # remembered (and the text scale follows)
+
+    def zoom_by(self, factor: float) -> None:
+        """Make all text ``factor`` times larger (within the allowed range)."""
+        zoom = min(max(self.display.zoom * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+        self.set_display(zoom=round(zoom, 2))
+
+    def set_display(self, **changes) -> None:
+        """Change and remember display settings (``zoom``, ``hold_s``, ``presentation``)."""
+        try:
+            display = dataclasses.replace(self.display, **changes)
+        except ValueError:
+            return  # a value outside the range (the controls do not allow one)
+        self.display = display
+        self.controller.settings.display = display
+        self._apply_display(display)
+
+    def text_scale(self) -> float:
+        """The zoom, times the screen's height over 720 px in presentation mode (1-2x): a
+        projector's full screen gets larger axis numbers and readouts."""
+        scale = self.display.zoom
+        if self.presentation:
+            scale *= min(2.0, max(1.0, self.height() / PRESENTATION_TEXT_HEIGHT))
+        return round(scale, 2)
+
+    def _apply_display(self, display: DisplaySettings) -> None:
+        """Text size and hold time as ``display`` (and presentation mode) say."""
+        font = QFont(self._base_font)
+        scale = self.text_scale()
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(self._base_font.pointSizeF() * scale)
+        else:
+            font.setPixelSize(max(6, round(self._base_font.pixelSize() * scale)))
+        if font != self.font():
+            self.setFont(font)
+        self.detection.hold_s = display.hold_s
+        self.source_tab.display.set_values(display)
+        self._style_start_button()
+
+    def _style_start_button(self) -> None:
+        # A style sheet's font does not follow the window's: the zoomed size is written into it.
+        color = START_COLOR[self.controller.status.active]
+        font = self.font()
+        size = f"{font.pointSizeF():.1f}pt" if font.pointSizeF() > 0 else f"{font.pixelSize()}px"
+        self.start_button.setStyleSheet(
+            f"QToolButton {{ background: {color}; color: white; font-weight: bold; padding: 2px 14px;"
+            f" font-size: {size}; }}"
+        )
 
     # ---------------------------------------------------------------- slots
     @Slot(object)
     def _on_model_loaded(self, info) -> None:
         self.model_info.show_info(info)
-        self.features.set_kind(info.frontend.kind, info.frontend.feature_shape)
+        self.model_tab.set_active(info.path)
+        self.features.set_kind(info.frontend.kind, info.frontend.feature_shape, info.frontend.clip_duration_s)
         self.status_model.setText(f"Model: {Path(info.path).name}")
         self.status_model.setToolTip(info.path)
         self.statusBar().showMessage(f"Loaded {Path(info.path).name}", 4000)
+        self.source_tab.set_model_name(Path(info.path).name, bool(info.recommended_decision))
+        self._set_keywords(info.labels, info.keywords)
         self._refresh_recent()
         if not self.controller.last_load_was_fallback:
             self.notice.clear(NoticeTopic.MODEL)
@@ -350,37 +441,85 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_source_changed(self, name: str) -> None:
         self.notice.clear(NoticeTopic.SOURCE)
-        self.spectrogram.clear_audio()
+        self._show_source_choice(self._active_spec())
         self.statusBar().showMessage(f"Listening to {name}", 4000)
 
     @Slot(str)
     def _on_source_failed(self, message: str) -> None:
         self.notice.show_message(message, NoticeTopic.SOURCE)
-        self.refresh_devices()
+        self.refresh_devices()  # also shows the source in use again
 
-    @Slot(bool)
-    def _on_running_changed(self, running: bool) -> None:
-        self.start_action.setText("Stop" if running else "Start")
+    @Slot(object)
+    def _on_status_changed(self, status: AudioStatus) -> None:
+        running = status.running
+        if not running:
+            self.spectrogram.mark_gap()  # the audio stops or changes here
+        if not status.active:
+            self.detection.clear()  # the state shows at once
+        self.start_action.setText(status.action)
+        self._style_start_button()
+        text = status.status_text()
+        if running and "Hz" not in status.source:
+            text += f", {SAMPLE_RATE} Hz"
+        self.status_source.setText(text)
+        self.source_tab.set_active(text)
+        self._show_source_choice(self._active_spec())
+        self.detection.set_idle_text(status.headline())
+        note = status.plot_note()
+        for plot in (self.spectrogram, self.probabilities, self.features):
+            plot.set_note(note)
+        if status.state is AudioState.STARTING:
+            self.level.set_level(-120.0)
 
-    def _on_decision_changed(self, decision: DecisionSettings) -> None:
-        self.controller.set_decision(decision)
+    def _on_decision_shown(self, decision: DecisionSettings) -> None:
+        self.decision_settings.set_values(decision, self.controller.decision_origin)
         self.probabilities.set_threshold(decision.threshold)
 
+    def _set_keywords(self, labels: tuple[str, ...], keywords: tuple[str, ...]) -> None:
+        if (labels, keywords) == (self._labels, self._keywords):
+            return
+        self._labels, self._keywords = labels, keywords
+        self.probabilities.set_labels(labels, keywords)
+        colors = keyword_colors(keywords)
+        self.detection.set_colors(colors)
+        self.log.set_colors(colors)
+
+    def _active_spec(self) -> SourceSpec:
+        """The source in use; else the one being opened; else the remembered one."""
+        c = self.controller
+        return c.source_spec or c.chosen_spec or c.settings.source
+
     def _show_source_choice(self, spec: SourceSpec) -> None:
-        self.source_chooser.set_wav(spec.wav_path, spec.loop)
-        self.source_chooser.select_device(spec.device)
-        self.source_chooser.set_kind(spec.kind)
+        self.source_chooser.show_spec(spec)
 
     def _refresh_recent(self) -> None:
         recent = self.controller.settings.recent_models
-        self.recent_list.clear()
-        self.recent_list.addItems(recent)
+        self.model_tab.set_recent(recent)
         self.recent_menu.clear()
         for path in recent:
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
             action.triggered.connect(lambda _checked=False, p=path: self.load_model(p))
         self.recent_menu.setEnabled(bool(recent))
+
+    # ------------------------------------------------------------ keys, size
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Space reaches the window only when the focused widget (a button, a field) did not take it."""
+        if (
+            event.key() == Qt.Key.Key_Space
+            and not event.isAutoRepeat()
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.controller.toggle_audio()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self.live.fit_height(event.size().height())
+        if self.presentation:
+            self._apply_display(self.display)  # the text follows the screen's size
+        super().resizeEvent(event)
 
     # ----------------------------------------------------------- the refresh
     @Slot()
@@ -418,23 +557,18 @@ class MainWindow(QMainWindow):
         self._last_snapshot = now
         snap = engine.snapshot()
         self.controller.check_source(snap.source_error, snap.source_finished)
-        if snap.labels != self._labels:
-            self._labels = snap.labels
-            self.probabilities.set_labels(snap.labels)
+        info = self.controller.model_info
+        if info is not None and snap.model_path == info.path:  # a swap is applied at the next hop
+            self._set_keywords(snap.labels, snap.keywords)
         if snap.inferences != self._last_inferences:
             self._last_inferences = snap.inferences
             self.features.set_features(snap.features)
         if now - self._last_latency >= LATENCY_INTERVAL_S:
             self._last_latency = now
-            self.latency.show_snapshot(snap)
+            self.latency.show_snapshot(snap, running=self.controller.running)
         if snap.time_s != self._last_records_time:
             self._last_records_time = snap.time_s
-            hop = max(snap.settings.hop_s, 0.005)
-            records = engine.recent_records(int(HISTORY_S / hop) + 2)
-            if records:
-                times = np.fromiter((r.time_s for r in records), dtype=np.float64, count=len(records))
-                probs = np.stack([r.smoothed for r in records])
-                self.probabilities.set_history(times, probs, snap.time_s)
+            self._plot_history(engine, snap)
         rolled_back = self.controller.check_engine(
             snap.model_rollbacks, snap.model_path, snap.rollback_reason
         )
@@ -442,22 +576,20 @@ class MainWindow(QMainWindow):
             self._engine_error = snap.error
             if snap.error and not rolled_back:
                 self.notice.show_message(f"The model failed while running: {snap.error}", NoticeTopic.MODEL)
-        self._update_status(snap)
 
-    def _update_status(self, snap) -> None:
-        state = (snap.source_name, snap.source_running, self.controller.running)
-        if state == self._status_text:
+    def _plot_history(self, engine, snap) -> None:
+        """The probability traces of the last seconds (hops of the labels now in use)."""
+        hop = max(snap.settings.hop_s, 0.005)
+        records = [
+            r for r in engine.recent_records(int(HISTORY_S / hop) + 2) if r.smoothed.size == len(snap.labels)
+        ]
+        if not records:
             return
-        self._status_text = state
-        if snap.source_name and self.controller.running:
-            self.status_source.setText(snap.source_name)
-            self.status_rate.setText(f"{SAMPLE_RATE} Hz")
-        elif snap.source_name:
-            self.status_source.setText(f"{snap.source_name} (stopped)")
-            self.status_rate.setText("")
-        else:
-            self.status_source.setText("no source: choose one in the Source tab")
-            self.status_rate.setText("")
+        n = len(records)
+        times = np.fromiter((r.time_s for r in records), dtype=np.float64, count=n)
+        segments = np.fromiter((r.segment for r in records), dtype=np.int64, count=n)
+        probs = np.stack([r.smoothed for r in records])
+        self.probabilities.set_history(times, probs, snap.time_s, segments)
 
     # ------------------------------------------------------------ drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -477,21 +609,35 @@ class MainWindow(QMainWindow):
     def handle_dropped_file(self, path: str) -> None:
         """A dropped audio file becomes the source (looping); anything else is tried as a model."""
         if Path(path).suffix.lower() in AUDIO_SUFFIXES:
-            self.source_chooser.set_wav(path, True)
             self.controller.set_source(SourceSpec(kind=WAV, wav_path=path, loop=True))
+            self._show_source_choice(self._active_spec())
         else:
             self.load_model(path)
 
     # ---------------------------------------------------------------- closing
     def restore_geometry(self) -> None:
-        """Restore the saved window geometry, if any."""
+        """Restore the saved window geometry, kept on the screen it is shown on; the first
+        start on a small screen (a 7" display) maximizes the window."""
         geometry = self.controller.settings.window_geometry
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
+        screen = self.screen()
+        if screen is not None and not geometry:
+            available = screen.availableGeometry()
+            if fills_screen((available.width(), available.height())):
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        elif screen is not None:
+            a, g = screen.availableGeometry(), self.geometry()
+            fitted = fit_rect((g.x(), g.y(), g.width(), g.height()), (a.x(), a.y(), a.width(), a.height()))
+            if fitted != (g.x(), g.y(), g.width(), g.height()):
+                self.setGeometry(QRect(*fitted))
+        if self.display.presentation:
+            self.set_presentation(True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.timer.stop()
-        self.controller.settings.window_geometry = bytes(self.saveGeometry().data())
+        if not self.presentation:  # the normal geometry, not the full screen
+            self.controller.settings.window_geometry = bytes(self.saveGeometry().data())
         for callback in self._on_close:
             callback()
         self._on_close.clear()

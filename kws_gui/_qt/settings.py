@@ -32,6 +32,34 @@ from kws_gui.paths import APP_NAME
 
 MAX_RECENT_MODELS = 8
 T = TypeVar("T")
+DECISION_FIELDS = tuple(f.name for f in dataclasses.fields(DecisionSettings))
+#: Font zoom of the window (Ctrl +/-): smallest, largest, one step.
+ZOOM_RANGE = (0.6, 2.5)
+ZOOM_STEP = 1.15
+#: How long a detected word stays before it fades (seconds).
+HOLD_RANGE_S = (0.2, 30.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class DisplaySettings:
+    """How the window presents: font zoom, presentation mode (full screen), word hold time.
+
+    Invalid values raise ``ValueError`` naming the field.
+    """
+
+    zoom: float = 1.0
+    presentation: bool = False
+    hold_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in (("zoom", ZOOM_RANGE), ("hold_s", HOLD_RANGE_S)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name}: not a number: {value!r}")
+            if not math.isfinite(value) or not low <= value <= high:
+                raise ValueError(f"{name}: {value!r} is outside {low:g}-{high:g}")
+        if not isinstance(self.presentation, bool):
+            raise ValueError(f"presentation: not true or false: {self.presentation!r}")
 
 
 def _as_text(value: object) -> str:
@@ -79,6 +107,16 @@ def _as_recent(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("not a list of file names")
     return [v for v in value if v][:MAX_RECENT_MODELS]
+
+
+def _as_fields(value: object) -> frozenset[str]:
+    """Names of decision settings, stored comma-separated (an INI list of one is a plain string)."""
+    items = value if isinstance(value, list) else _as_text(value).split(",")
+    names = frozenset(str(item).strip() for item in items if str(item).strip())
+    unknown = sorted(names - set(DECISION_FIELDS))
+    if unknown:
+        raise ValueError(f"not decision settings: {', '.join(unknown)}")
+    return names
 
 
 def _as_geometry(value: object) -> bytes:
@@ -149,6 +187,8 @@ class AppSettings:
             lambda: self.recent_models,
             lambda: self.source,
             lambda: self.decision,
+            lambda: self.decision_user_set,
+            lambda: self.display,
             lambda: self.window_geometry,
         ):
             read()
@@ -232,28 +272,67 @@ class AppSettings:
         self._qs.setValue("source/loop", bool(spec.loop))
 
     # --------------------------------------------------------------- decision
-    @property
-    def decision(self) -> DecisionSettings:
-        """Every field of :class:`DecisionSettings`, stored as ``decision/<field>``."""
-        defaults = DecisionSettings()
+    def _read_fields(self, group: str, cls: type[T]) -> T:
+        """A dataclass of numbers and switches stored as ``<group>/<field>``, each field checked
+        by the class itself (its ranges); an invalid field falls back to its default."""
+        defaults = cls()
         values = {}
-        for f in dataclasses.fields(DecisionSettings):
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             default = getattr(defaults, f.name)
             convert = _as_bool if isinstance(default, bool) else _as_float
 
             def checked(raw: object, name: str = f.name, convert: Callable[[object], Any] = convert) -> Any:
                 value = convert(raw)
-                DecisionSettings(**{name: value})  # its own range check, e.g. hop_s, threshold
+                cls(**{name: value})  # its own range check, e.g. hop_s, threshold
                 return value
 
-            values[f.name] = self._read(f"decision/{f.name}", default, checked)
-        return DecisionSettings(**values)
+            values[f.name] = self._read(f"{group}/{f.name}", default, checked)
+        return cls(**values)
+
+    def _write_fields(self, group: str, settings: Any) -> None:
+        for f in dataclasses.fields(settings):
+            value = getattr(settings, f.name)
+            self._qs.setValue(f"{group}/{f.name}", value if isinstance(value, bool) else float(value))
+
+    @property
+    def decision(self) -> DecisionSettings:
+        """Every field of :class:`DecisionSettings`, stored as ``decision/<field>``."""
+        return self._read_fields("decision", DecisionSettings)
 
     @decision.setter
     def decision(self, settings: DecisionSettings) -> None:
-        for f in dataclasses.fields(DecisionSettings):
-            value = getattr(settings, f.name)
-            self._qs.setValue(f"decision/{f.name}", value if isinstance(value, bool) else float(value))
+        self._write_fields("decision", settings)
+
+    @property
+    def decision_user_set(self) -> frozenset[str]:
+        """The decision fields the user changed: a model's recommended values never replace them.
+
+        Files written before this was stored count every stored value that differs from
+        the default as the user's (only the user could have changed it then).
+        """
+        if self._qs.value("decision/user_set") is None:
+            stored, defaults = self.decision, DecisionSettings()
+            return frozenset(
+                name
+                for name in DECISION_FIELDS
+                if self._qs.value(f"decision/{name}") is not None
+                and getattr(stored, name) != getattr(defaults, name)
+            )
+        return self._read("decision/user_set", frozenset(), _as_fields)
+
+    @decision_user_set.setter
+    def decision_user_set(self, names: frozenset[str] | set[str]) -> None:
+        self._qs.setValue("decision/user_set", ",".join(sorted(set(names) & set(DECISION_FIELDS))))
+
+    # ---------------------------------------------------------------- display
+    @property
+    def display(self) -> DisplaySettings:
+        """Zoom, presentation mode and hold time, stored as ``display/<field>``."""
+        return self._read_fields("display", DisplaySettings)
+
+    @display.setter
+    def display(self, settings: DisplaySettings) -> None:
+        self._write_fields("display", settings)
 
     # ----------------------------------------------------------------- window
     @property

@@ -199,6 +199,20 @@ def source_names(indexes: Sequence[DatasetIndex]) -> list[str]:
     return out
 
 
+def kind_from_name(name: str) -> str | None:
+    """``"synthetic"`` for a folder named ``tts-...``, ``"real speech"`` for ``real-...``, else None.
+
+    The naming rule of the data folders here (app's result cards, model panel); what a
+    folder's README says is checked by :func:`kws_gui.jobs.dataset.source_kind`.
+    """
+    lowered = Path(str(name)).name.lower()
+    if lowered.startswith("tts-"):
+        return "synthetic"
+    if lowered.startswith("real-"):
+        return "real speech"
+    return None
+
+
 def _normalise_labels(labels: Sequence[str] | str) -> tuple[str, ...]:
     if isinstance(labels, str):
         labels = [part.strip() for part in labels.split(",")]

@@ -126,6 +126,20 @@ def with_recommended(
     return dataclasses.replace(settings, **changes)
 
 
+def resolve_decision(
+    given: Mapping[str, Any], recommended: Mapping[str, Any], given_origin: str = "option"
+) -> tuple[DecisionSettings, dict[str, str]]:
+    """The settings in use: each field as ``given`` by the user, else the model's
+    ``recommended`` value, else the default; and for each field where its value came
+    from (``given_origin``, ``"model"`` or ``"default"``). kws-listen and the app both use it."""
+    decision = dataclasses.replace(with_recommended(DecisionSettings(), recommended, keep=given), **given)
+    origin = {
+        f.name: given_origin if f.name in given else "model" if f.name in recommended else "default"
+        for f in dataclasses.fields(DecisionSettings)
+    }
+    return decision, origin
+
+
 @dataclass(frozen=True)
 class Detection:
     """One detected keyword.

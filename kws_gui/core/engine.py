@@ -18,7 +18,11 @@ is replaced by the model it had replaced, if that one had not failed
 why); otherwise the error is kept in :attr:`EngineSnapshot.error` and every hop
 that fails is skipped.
 
-Times are stream times: seconds of audio since the current source started.
+Times are stream times: seconds of audio since the current source started, or, for a
+source attached with ``continue_time=True`` (the app's Start after Stop, a new source
+in the window), since the first of them: the clock then continues where it stopped.
+Each hop's :attr:`InferenceRecord.segment` counts the source and model changes, so a
+plot can break its traces where the stream changed instead of joining old and new data.
 The engine is thread-safe: model swaps and settings changes are handed over
 under a short lock and applied by the worker before its next hop, and
 :meth:`StreamingEngine.snapshot` copies the state other threads read.
@@ -85,7 +89,8 @@ class InferenceRecord:
     ``whole_window`` is True when this hop computed the features of the whole window
     (the first hop of a stream, after a window's length of silence or a model with
     another frontend, and every :data:`WHOLE_WINDOW_EVERY`-th hop), False when it
-    computed only the new frames.
+    computed only the new frames. ``segment`` counts the source and model changes
+    before this hop (hops of one segment are one continuous stream of one model).
     """
 
     time_s: float
@@ -96,6 +101,7 @@ class InferenceRecord:
     inference_ns: int
     vad_skipped: bool
     whole_window: bool = False
+    segment: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ class StreamingEngine:
         self._decision = self._decision_maker(model, self._settings)
         self._pending_model: KwsModel | None = None
         self._pending_settings: EngineSettings | None = None
-        self._pending_reset: int | None = None
+        self._pending_reset: tuple[int, bool] | None = None  # ring position, continue the clock
         self._source: AudioSource | None = None
         self._source_start = 0
         self._next_boundary = self._settings.hop_samples
@@ -182,6 +188,8 @@ class StreamingEngine:
         self._stream = StreamingFeatures(model.frontend)
         self._zeros = np.zeros(len(model.labels), dtype=np.float32)
         self._time_s = 0.0
+        self._time_origin_s = 0.0  # stream time at the current source's first sample
+        self._segment = 0
         self._features: np.ndarray | None = None
         self._probs = self._zeros
         self._smoothed = self._zeros
@@ -233,9 +241,11 @@ class StreamingEngine:
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 
-    def set_source(self, source: AudioSource | None) -> None:
+    def set_source(self, source: AudioSource | None, *, continue_time: bool = False) -> None:
         """Stop the old source and start ``source``; the worker and the ring continue.
 
+        The new stream's clock starts at 0, or with ``continue_time`` where the previous
+        one stopped (give it for the ``None`` of a stop too, so the clock is kept).
         If ``source.start`` raises :class:`AudioSourceError`, the previous source
         is restarted (when it had been running without error) and the error re-raised.
         """
@@ -245,15 +255,15 @@ class StreamingEngine:
             if old is not None:
                 old.stop()
             try:
-                self._attach(source)
+                self._attach(source, continue_time)
             except AudioSourceError:
                 if old is not None and old_was_fine:
                     try:
-                        self._attach(old)
+                        self._attach(old, continue_time)
                     except AudioSourceError:
-                        self._attach(None)
+                        self._attach(None, continue_time)
                 else:
-                    self._attach(None)
+                    self._attach(None, continue_time)
                 raise
 
     def swap_model(self, model: KwsModel) -> None:
@@ -352,12 +362,13 @@ class StreamingEngine:
         return DecisionMaker(model.labels, settings.decision, keywords=model.keywords)
 
     # ------------------------------------------------------------------ sources
-    def _attach(self, source: AudioSource | None) -> None:
+    def _attach(self, source: AudioSource | None, continue_time: bool = False) -> None:
         start = self.ring.total_written
         with self._lock:
             self._source = source
-            self._pending_reset = start
-            self._time_s = 0.0  # the new stream's clock; readers never see the old one's time
+            self._pending_reset = (start, continue_time)
+            if not continue_time:
+                self._time_s = 0.0  # the new stream's clock; readers never see the old one's time
             self._source_done.clear()
         if source is None:
             return
@@ -437,10 +448,15 @@ class StreamingEngine:
                     self._next_boundary += self._settings.hop_samples - old_hop
             if model is not None or settings is not None or reset is not None:
                 self._decision = self._decision_maker(self._model, self._settings)
+            if model is not None or reset is not None:
+                self._segment += 1
             if reset is not None:
-                self._source_start = reset
-                self._stream.reset(reset)
-                self._next_boundary = reset + self._settings.hop_samples
+                start, continue_time = reset
+                # No hop runs between the attach and here: _time_s is the old stream's last hop.
+                self._time_origin_s = self._time_s if continue_time else 0.0
+                self._source_start = start
+                self._stream.reset(start)
+                self._next_boundary = start + self._settings.hop_samples
         if model is not None:
             self._reset_latency()
 
@@ -471,6 +487,7 @@ class StreamingEngine:
                 self._error = error
                 return
             self._use_model(fallback)
+            self._segment += 1
             self._rollbacks += 1
             self._rollback_reason = f"{Path(model.path).name} failed while running ({error})"
             self._decision = self._decision_maker(fallback, self._settings)
@@ -485,7 +502,7 @@ class StreamingEngine:
         before_source = self._source_start - (boundary - n)
         if before_source > 0:  # audio of a previous source is not this stream's
             window[: min(before_source, n)] = 0.0
-        time_s = (boundary - self._source_start) / SAMPLE_RATE
+        time_s = self._time_origin_s + (boundary - self._source_start) / SAMPLE_RATE
         hop = self._settings.hop_samples
         level = rms_dbfs(window[-hop:])
         decision_settings = self._settings.decision
@@ -514,7 +531,9 @@ class StreamingEngine:
                 self._decision.skip()
         total_ns = time.perf_counter_ns() - t0
         smoothed = self._decision.smoothed
-        record = InferenceRecord(time_s, probs, smoothed, level, pre_ns, inf_ns, skipped, whole)
+        record = InferenceRecord(
+            time_s, probs, smoothed, level, pre_ns, inf_ns, skipped, whole, self._segment
+        )
         if not skipped and error is None:
             self._inference.add(inf_ns)
             if whole:

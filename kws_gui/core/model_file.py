@@ -31,7 +31,9 @@ import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE
 from kws_gui.core.decision import decision_fields, default_keywords
+from kws_gui.core.file_kind import describe_not_tflite
 from kws_gui.core.frontend import Frontend, FrontendConfig, FrontendConfigError
+from kws_gui.core.model_report import accuracy_rows, source_accuracies
 from kws_gui.core.runtime import Runtime, resolve_runtime
 from kws_gui.core.tflite_metadata import MetadataError, is_tflite, read_metadata
 
@@ -110,9 +112,11 @@ class ModelInfo:
             ("Sparsity", "unknown" if self.sparsity is None else f"{self.sparsity:.0%}"),
             ("Runtime", self.runtime),
         ]
-        for key in ("architecture", "test_accuracy", "dataset"):
-            if key in self.extra:
-                rows.append((key.replace("_", " ").capitalize(), str(self.extra[key])))
+        if "architecture" in self.extra:
+            rows.append(("Architecture", str(self.extra["architecture"])))
+        rows += accuracy_rows(
+            self.extra.get("test_accuracy"), self.extra.get("dataset"), self.extra.get("sources")
+        )
         return rows
 
 
@@ -125,7 +129,7 @@ class KwsModel:
     def __init__(self, data: bytes, path: str = "<memory>", runtime: Runtime | None = None) -> None:
         self.path = path
         self.data = data
-        self.metadata = _checked_metadata(data)
+        self.metadata = _checked_metadata(data, path)
         self.labels: tuple[str, ...] = tuple(self.metadata["labels"])
         #: Labels that fire detections (the others are scored, never reported).
         self.keywords: tuple[str, ...] = _checked_keywords(self.metadata, self.labels)
@@ -259,6 +263,10 @@ class KwsModel:
             extra["test_accuracy"] = training["test_accuracy"]
         if "dataset" in training:
             extra["dataset"] = training["dataset"]
+        quantization = "int8" if self.is_quantized else "float32"
+        sources = source_accuracies(self.path, quantization) if self.path != "<memory>" else {}
+        if sources:
+            extra["sources"] = sources
         return ModelInfo(
             path=self.path,
             file_size=len(self.data),
@@ -268,7 +276,7 @@ class KwsModel:
             input_dtype=np.dtype(self._input["dtype"]).name,
             labels=self.labels,
             frontend=self.frontend_config,
-            quantization="int8" if self.is_quantized else "float32",
+            quantization=quantization,
             sparsity=float(sparsity) if isinstance(sparsity, (int, float)) else None,
             runtime=f"{self.runtime.name} {self.runtime.version}",
             extra=extra,
@@ -284,9 +292,9 @@ def _quantization(tensor: dict[str, Any]) -> tuple[float, int, int, int]:
     return float(scale), int(zero_point), int(info.min), int(info.max)
 
 
-def _checked_metadata(data: bytes) -> dict[str, Any]:
+def _checked_metadata(data: bytes, path: str = "") -> dict[str, Any]:
     if not is_tflite(data):
-        raise ModelFileError("not a TFLite model: the file lacks the 'TFL3' flatbuffer identifier")
+        raise ModelFileError(describe_not_tflite(data, path if path != "<memory>" else ""))
     try:
         metadata = read_metadata(data)
     except MetadataError as exc:

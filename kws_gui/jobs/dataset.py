@@ -21,6 +21,7 @@ from kws_gui.core.dataset_index import (
     DEFAULT_LABELS,
     SPLITS,
     DatasetError,
+    kind_from_name,
     scan_datasets,
     source_names,
 )
@@ -160,9 +161,9 @@ def source_kind(name: str, root: str | Path | None = None) -> str | None:
     with ``real-`` is real speech. Anything else is just its name.
     """
     base = Path(str(root)).name if root else name.rsplit("/", 1)[-1]
-    lowered = base.lower()
-    if lowered.startswith("tts-"):
-        return "synthetic"
+    by_name = kind_from_name(base)
+    if by_name == "synthetic":
+        return by_name
     if root:  # a README saying synthetic wins over a name: never call synthetic clips real
         for readme in _README_NAMES:
             try:
@@ -172,9 +173,7 @@ def source_kind(name: str, root: str | Path | None = None) -> str | None:
                 continue
             if "synthetic" in text or "text-to-speech" in text:
                 return "synthetic"
-    if lowered.startswith("real-"):
-        return "real speech"
-    return None
+    return by_name
 
 
 def source_title(name: str, root: str | Path | None = None) -> str:

@@ -31,6 +31,40 @@ def keyword_sequence(word: str, out: Path, count: int = 3, gap_s: float = 0.5) -
     return out
 
 
+def key_widgets(window) -> dict[str, object]:
+    """The Live tab's widgets by name."""
+    return {
+        "detection": window.detection,
+        "spectrogram": window.spectrogram,
+        "probabilities": window.probabilities,
+        "features": window.features,
+        "level": window.level,
+        "latency": window.latency,
+        "log": window.log,
+    }
+
+
+_MIME_KEPT: list[object] = []
+
+
+def drop_event(path: Path):
+    """A drop of the file ``path`` (as a file manager sends it)."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    _MIME_KEPT.append(mime)  # the event does not own it: Python must keep it alive
+    no_modifier, left = Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton
+    return QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, left, no_modifier)
+
+
+def activate(window, qtbot) -> None:
+    """Make ``window`` the active one (its shortcuts work only then)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
 @pytest.fixture
 def default_model() -> Path:
     """The shipped default model (fails in CI when it is missing)."""

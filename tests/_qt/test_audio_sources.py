@@ -61,7 +61,7 @@ def test_a_vanishing_device_is_reported_and_choosing_again_recovers(fake_devices
     chooser.select_device(1)
     chooser.set_kind("microphone")
     with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
-        chooser.use_button.click()
+        chooser.apply()  # as a tap on the microphone choice
     stream = fake_devices.instances[-1]
     assert stream.device == 1 and stream.active
     stream.feed(np.full(320, 0.1, np.float32))
@@ -72,16 +72,24 @@ def test_a_vanishing_device_is_reported_and_choosing_again_recovers(fake_devices
     assert "disconnected" in blocker.args[0] and "Choose a device again" in blocker.args[0]
     assert "disconnected" in window.notice.text
     qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
-    qtbot.waitUntil(
-        lambda: "stopped" in window.status_source.text() or "no source" in window.status_source.text()
-    )
+    qtbot.waitUntil(lambda: window.status_source.text().startswith("no device"))
+    assert window.detection.idle_text.startswith("no device") and window.start_action.text() == "Start"
 
     with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
-        chooser.use_button.click()
+        chooser.apply()
     assert fake_devices.instances[-1] is not stream and fake_devices.instances[-1].active
     assert window.controller.running
     assert not window.notice.isVisible()
-    qtbot.waitUntil(lambda: "stopped" not in window.status_source.text(), timeout=5000)
+    qtbot.waitUntil(lambda: window.status_source.text().startswith("running"), timeout=5000)
+
+    # Start after a failure opens the device again.
+    again = fake_devices.instances[-1]
+    with qtbot.waitSignal(window.controller.source_failed, timeout=10000):
+        again.vanish()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=5000)
+    with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
+        window.start_action.trigger()
+    assert fake_devices.instances[-1] is not again and fake_devices.instances[-1].active
 
 
 def test_a_device_that_cannot_open_keeps_the_previous_source(

@@ -9,18 +9,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel
 
 from kws_gui.core.audio import SourceSpec
-
-
-def key_widgets(window) -> dict[str, object]:
-    return {
-        "detection": window.detection,
-        "spectrogram": window.spectrogram,
-        "probabilities": window.probabilities,
-        "features": window.features,
-        "level": window.level,
-        "latency": window.latency,
-        "log": window.log,
-    }
+from tests._qt.conftest import key_widgets
 
 
 def test_window_builds_and_fits_800x480(make_window, qtbot) -> None:
@@ -65,7 +54,8 @@ def test_yes_clip_shows_yes_and_latency(make_window, qtbot, yes_wav, no_wav) -> 
     assert window.spectrogram.columns_added > 0
     assert window.features.shape == controller.model_info.frontend.feature_shape
     assert window.probabilities.updates > 0
-    assert "WAV" in window.status_source.text() and "16000" in window.status_rate.text()
+    status = window.status_source.text()
+    assert status.startswith("running: WAV") and status.count("16000 Hz") == 1
     assert "ds_cnn" in window.status_model.text()
     # A different word changes what the window says.
     with qtbot.waitSignal(controller.source_changed, timeout=10000):
@@ -111,10 +101,10 @@ def test_other_tabs_fit_800x480(make_window, qtbot) -> None:
         (
             2,
             [
-                window.source_chooser.use_button,
+                window.source_chooser.wav_path,
                 window.source_chooser.device_combo,
                 window.source_chooser.loop_box,
-                window.decision_settings.suppression,
+                window.decision_settings.threshold,
             ],
         ),
     ):
@@ -124,6 +114,11 @@ def test_other_tabs_fit_800x480(make_window, qtbot) -> None:
             assert widget.isVisible() and widget.height() >= 16, widget
             rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
             assert inside.contains(rect), (widget, rect)
+    # The rest of the settings scroll into view; nothing is cut off for good.
+    window.source_tab.ensureWidgetVisible(window.decision_settings.reset_button)
+    qtbot.wait(10)
+    button = window.decision_settings.reset_button
+    assert inside.contains(QRect(button.mapTo(window, QPoint(0, 0)), button.size()))
     assert len(window.model_info.rows()) >= 9
 
 

@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from kws_gui._qt import main_window as main_window_module
 from kws_gui.core.audio import SourceSpec
 from kws_gui.paths import MODELS_DIR
+from tests._qt.conftest import drop_event
 
 SHIPPED = sorted(MODELS_DIR.glob("*.tflite"))
 
@@ -115,15 +116,7 @@ def test_drag_and_drop_a_model_and_a_wav(make_window, qtbot, tmp_path, default_m
     shutil.copyfile(default_model, copy)
 
     def drop(path: Path) -> QDropEvent:
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        event = QDropEvent(
-            QPointF(100, 100),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
+        event = drop_event(path)
         window.dropEvent(event)
         return event
 
@@ -152,35 +145,41 @@ def test_recent_list_and_ctrl_o(make_window, qtbot, tmp_path, default_model, mon
     second = tmp_path / "second.tflite"
     shutil.copyfile(default_model, first)
     shutil.copyfile(default_model, second)
-    monkeypatch.setattr(
-        main_window_module.QFileDialog, "getOpenFileName", lambda *a, **k: (str(first), "TFLite models")
-    )
+    monkeypatch.setattr(main_window_module, "choose_file", lambda *a, **k: str(first))
     window.activateWindow()
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000):
         qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert window.controller.model_info.path == str(first)
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000):
         window.load_model(second)
-    recent = [window.recent_list.item(i).text() for i in range(window.recent_list.count())]
+    recent = [
+        window.recent_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.recent_list.count())
+    ]
     assert recent[:3] == [str(second), str(first), str(default_model)]
+    # by name, the one in use highlighted; the same name twice gets its folder
+    assert [window.recent_list.item(i).text() for i in range(2)] == ["second.tflite", "first.tflite"]
+    assert window.model_tab.active_items() == ["second.tflite"]
     actions = window.recent_menu.actions()
     assert [a.text() for a in actions[:2]] == ["second.tflite", "first.tflite"]
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000):
         actions[1].trigger()
     assert window.controller.model_info.path == str(first)
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000):
-        window.recent_list.itemActivated.emit(window.recent_list.item(1))
+        window.recent_list.itemClicked.emit(window.recent_list.item(1))  # one tap
     assert window.controller.model_info.path == str(second)
+    assert window.model_tab.active_items() == ["second.tflite"]
 
 
 def test_shipped_models_are_listed_and_load(make_window, qtbot) -> None:
     window = make_window(load=True)
     names = [window.shipped_list.item(i).text() for i in range(window.shipped_list.count())]
     assert names == [p.name for p in SHIPPED]
+    assert window.model_tab.active_items()[0] == "ds_cnn.tflite"  # the loaded one is highlighted
     last = window.shipped_list.item(window.shipped_list.count() - 1)
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000) as blocker:
-        window.shipped_list.itemActivated.emit(last)
+        window.shipped_list.itemClicked.emit(last)  # a single tap loads
     assert Path(blocker.args[0].path).name == last.text()
+    assert window.model_tab.active_items()[0] == last.text() and last.font().bold()
 
 
 def test_hostile_metadata_and_run_time_failures_keep_the_good_model(

@@ -162,7 +162,7 @@ def test_window_choices_persist_across_restarts(
     window.source_chooser.set_wav(str(yes_wav), False)
     window.source_chooser.set_kind("wav")
     with qtbot.waitSignal(controller.source_changed, timeout=10000):
-        window.source_chooser.use_button.click()
+        window.source_chooser.apply()
     widgets = window.decision_settings
     widgets.threshold.setValue(0.6)
     widgets.hop.setValue(0.2)

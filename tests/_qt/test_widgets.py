@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from kws_gui._qt.widgets.decision_settings import DecisionSettingsWidget
 from kws_gui._qt.widgets.detection_display import DetectionDisplay
@@ -15,7 +16,7 @@ from kws_gui._qt.widgets.model_info import ModelInfoPanel
 from kws_gui._qt.widgets.probability_plot import ProbabilityPlot
 from kws_gui._qt.widgets.source_chooser import SourceChooser
 from kws_gui._qt.widgets.spectrogram import SpectrogramWidget
-from kws_gui.core.audio import InputDevice, PortAudioStatus
+from kws_gui.core.audio import InputDevice, PortAudioStatus, SourceSpec
 from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.latency import LatencyStats
 
@@ -161,7 +162,7 @@ def test_probability_plot_traces_and_threshold(qtbot) -> None:
     plot = ProbabilityPlot(seconds=5.0)
     qtbot.addWidget(plot)
     plot.set_labels(("yes", "no", "_silence_"))
-    assert list(plot.curves) == ["yes", "no", "_silence_"]
+    assert list(plot.curves) == ["yes", "no", "other"]  # one grey trace for the non-keywords
     times = np.arange(0.0, 8.0, 0.1)
     probs = np.stack([np.linspace(0, 1, times.size), np.zeros(times.size), np.ones(times.size)], axis=1)
     plot.set_history(times, probs, now_s=8.0)
@@ -172,6 +173,24 @@ def test_probability_plot_traces_and_threshold(qtbot) -> None:
     assert plot.threshold == pytest.approx(0.42)
     plot.set_labels(("a", "b"))
     assert list(plot.curves) == ["a", "b"]
+
+
+def test_probability_plot_other_trace_is_the_sum_of_the_non_keywords(qtbot) -> None:
+    plot = ProbabilityPlot(seconds=5.0)
+    qtbot.addWidget(plot)
+    plot.set_labels(("_silence_", "_unknown_", "yes", "no"), keywords=("yes", "no"))
+    assert list(plot.curves) == ["yes", "no", "other"]
+    assert plot.other_labels == ("_silence_", "_unknown_")
+    assert "other = sum of _silence_ + _unknown_" in plot.getPlotItem().titleLabel.text
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(4), size=40).astype(np.float32)
+    times = np.arange(1, 41) * 0.1
+    plot.set_history(times, probs, now_s=4.0)
+    np.testing.assert_allclose(plot.curves["other"].getData()[1], probs[:, 0] + probs[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(plot.curves["no"].getData()[1], probs[:, 3], rtol=1e-6)
+    # hops of another model (a different number of labels) are not drawn with these labels
+    plot.set_history(times, probs[:, :2], now_s=4.0)
+    assert plot.curves["other"].getData()[0].size == 0
 
 
 def test_model_info_rows(qtbot, default_model) -> None:
@@ -185,6 +204,7 @@ def test_model_info_rows(qtbot, default_model) -> None:
     for key in ("File", "Size", "Zipped", "Parameters", "Input", "Labels", "Frontend", "Weights", "Sparsity"):
         assert key in rows
     assert rows["Labels"] == ", ".join(info.labels)
+    assert rows["Accuracy"].endswith("% on the test split of tts-yes-no (synthetic)")
 
 
 DEVICES = [
@@ -201,15 +221,27 @@ def test_source_chooser_lists_devices_and_emits(qtbot) -> None:
     assert chooser.device_combo.count() == 2
     assert chooser.device_combo.currentData() == 3  # the default is preselected
     assert "(default)" in chooser.device_combo.currentText() and "ALSA" in chooser.device_combo.currentText()
-    chooser.set_kind("microphone")
+    # Each choice applies at once: a tap on the microphone, a device, the WAV choice, Enter, loop.
     with qtbot.waitSignal(chooser.microphone_chosen) as blocker:
-        chooser.use_button.click()
+        chooser.mic_radio.click()
     assert blocker.args == [3]
+    chooser.device_combo.setCurrentIndex(0)
+    with qtbot.waitSignal(chooser.microphone_chosen) as blocker:
+        chooser.device_combo.activated.emit(0)
+    assert blocker.args == [0]
     chooser.set_wav("/tmp/x.wav", False)
-    chooser.set_kind("wav")
     with qtbot.waitSignal(chooser.wav_chosen) as blocker:
-        chooser.use_button.click()
+        chooser.wav_radio.click()
     assert blocker.args == ["/tmp/x.wav", False]
+    with qtbot.waitSignal(chooser.wav_chosen) as blocker:
+        chooser.loop_box.click()
+    assert blocker.args == ["/tmp/x.wav", True]
+    chooser.wav_path.setText("/tmp/y.wav")
+    with qtbot.waitSignal(chooser.wav_chosen) as blocker:
+        qtbot.keyClick(chooser.wav_path, Qt.Key.Key_Return)
+    assert blocker.args == ["/tmp/y.wav", True]
+    chooser.show_spec(SourceSpec(kind="microphone", device=3))  # the active source, no signal
+    assert chooser.mic_radio.isChecked() and chooser.device_combo.currentData() == 3
 
 
 def test_source_chooser_without_portaudio_disables_microphone(qtbot) -> None:
@@ -278,3 +310,20 @@ def test_notice_bar_clears_by_topic_and_keeps_errors_over_information(qtbot) -> 
     bar.show_message("Microphone disabled", NoticeTopic.SOURCE, error=False)
     bar.show_message("Cannot use bad.tflite", NoticeTopic.MODEL)
     assert bar.topic is NoticeTopic.MODEL and bar.text == "Cannot use bad.tflite"
+
+
+def test_file_dialog_fits_the_screen_and_shows_whole_sizes(qtbot, tmp_path) -> None:
+    from PySide6.QtWidgets import QHeaderView, QTreeView
+
+    from kws_gui._qt.file_dialogs import make_dialog
+
+    (tmp_path / "model.tflite").write_bytes(bytes(22376))
+    dialog = make_dialog(None, "Open a model", str(tmp_path), "TFLite models (*.tflite)")
+    qtbot.addWidget(dialog)
+    available = dialog.screen().availableGeometry()
+    assert dialog.width() <= available.width() and dialog.height() <= available.height()
+    views = dialog.findChildren(QTreeView)
+    assert views  # Qt's own dialog here (offscreen)
+    header = views[0].header()
+    assert header.sectionResizeMode(1) == QHeaderView.ResizeMode.ResizeToContents  # the size column
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch

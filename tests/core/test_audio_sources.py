@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -89,6 +90,25 @@ def test_wav_realtime_source_can_be_stopped_early(write_wav) -> None:
     source.stop()
     assert not source.is_running and not source.finished
     assert got.samples.size < 30 * SR
+
+
+def test_a_stopped_file_continues_where_it_stopped_and_starts_over_after_its_end(write_wav) -> None:
+    clip = np.arange(SR, dtype=np.float32) / SR  # 1 s ramp: each sample says where it is
+    source = WavFileSource(write_wav(clip), realtime=True, block_s=0.02)
+    got = Collector()
+    source.start(got)
+    time.sleep(0.3)
+    source.stop()
+    first = got.samples
+    assert 0 < first.size < clip.size and source.position_s == pytest.approx(first.size / SR)
+    again = Collector()
+    source.start(again)  # realtime: the rest of the second arrives in ~1 s
+    assert source.wait(10) and source.finished
+    np.testing.assert_allclose(np.concatenate([first, again.samples]), clip, atol=1 / 32768)
+    third = Collector()
+    source.start(third)  # after the end: from the beginning
+    assert source.wait(10)
+    np.testing.assert_allclose(third.samples, clip, atol=1 / 32768)
 
 
 def test_unreadable_wav_raises_at_construction(tmp_path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from kws_gui.core.decision import (
     decide_sequence,
     decision_fields,
     default_keywords,
+    resolve_decision,
     rms_dbfs,
     smoothed_sequence,
     with_recommended,
@@ -137,6 +140,16 @@ def test_recommended_values_apply_except_where_the_user_set_them() -> None:
         threshold=0.6, smoothing_s=0.5
     )
     assert with_recommended(base, {}) == base
+
+
+def test_resolve_decision_names_where_each_value_comes_from() -> None:
+    decision, origin = resolve_decision({"threshold": 0.6}, {"threshold": 0.85, "smoothing_s": 0.5}, "yours")
+    assert decision == DecisionSettings(threshold=0.6, smoothing_s=0.5)
+    assert origin["threshold"] == "yours" and origin["smoothing_s"] == "model"
+    assert origin["hop_s"] == "default" and set(origin) == {
+        f.name for f in dataclasses.fields(DecisionSettings)
+    }
+    assert resolve_decision({}, {})[0] == DecisionSettings()
 
 
 @pytest.mark.parametrize(

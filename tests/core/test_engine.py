@@ -126,6 +126,32 @@ def test_swap_model_and_settings_between_sources(engine_factory, write_wav) -> N
     assert [(d.label, d.time_s) for d in engine.drain_detections()] == [("go", 1.25), ("go", 3.25)]
 
 
+def test_continue_time_keeps_the_clock_and_segments_mark_each_change(engine_factory, write_wav) -> None:
+    """The app's Start after Stop: the stream time goes on; hops of each stream are one segment."""
+    engine = engine_factory()
+    path = bursts_wav(write_wav)
+    run_wav(engine, path)  # 5 s from 0
+    first_end = engine.snapshot().time_s
+    assert first_end == pytest.approx(5.0)
+    engine.set_source(None, continue_time=True)  # a stop keeps the clock
+    assert engine.snapshot().time_s == pytest.approx(first_end)
+    engine.set_source(WavFileSource(path, realtime=False), continue_time=True)
+    assert engine.wait_for_source_end(30)
+    records = engine.recent_records(1000)
+    times = np.array([r.time_s for r in records])
+    assert np.all(np.diff(times) > 0) and times[-1] == pytest.approx(10.0)
+    first, second = records[49], records[50]
+    assert (first.time_s, second.time_s) == (pytest.approx(5.0), pytest.approx(5.1))
+    assert second.segment > first.segment  # a plot breaks its traces here
+    assert {r.segment for r in records[:50]} == {first.segment}
+    # the detections of the second pass are on the continued clock
+    assert [d.time_s for d in engine.drain_detections()] == pytest.approx([1.3, 3.3, 6.3, 8.3])
+    engine.swap_model(StubModel(("go", "_silence_"), path="other"))
+    run_wav(engine, path)  # a plain set_source: a new clock from 0, and a new segment
+    records = engine.recent_records(50)
+    assert records[0].time_s == pytest.approx(0.1) and records[0].segment > second.segment
+
+
 def test_swap_model_while_streaming_keeps_audio_flowing(engine_factory, write_wav) -> None:
     engine = engine_factory()
     x = np.tile(np.concatenate([silence(1.5), tone(0.5)]), 4)

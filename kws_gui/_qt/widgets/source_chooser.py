@@ -1,4 +1,10 @@
-"""Choose the audio source: an input device (name, host API, default marked) or a WAV file."""
+"""Choose the audio source: an input device (name, host API, default marked) or a WAV file.
+
+A choice applies at once, as the decision settings beside it do: picking a device or the
+microphone button, browsing to a file, Enter in the path field, the WAV button or the
+loop box (while the file plays). The window shows the active source with
+:meth:`SourceChooser.show_spec` whenever it changes, also after a failed choice.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -19,8 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kws_gui._qt.file_dialogs import choose_file
+from kws_gui.core.audio import MICROPHONE, SourceSpec
+
 if TYPE_CHECKING:
     from kws_gui.core.audio import InputDevice, PortAudioStatus
+
+#: Smallest height of a control meant to be tapped (pixels).
+TOUCH_HEIGHT = 34
 
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif);;All files (*)"
 
@@ -32,7 +43,7 @@ def device_text(device: InputDevice) -> str:
 
 
 class SourceChooser(QWidget):
-    """Radio choice between microphone and WAV file; emits the choice on *Use*."""
+    """Radio choice between microphone and WAV file; emits each choice as it is made."""
 
     microphone_chosen = Signal(object)  # device index (int) or None for the default
     wav_chosen = Signal(str, bool)  # path, loop
@@ -63,8 +74,7 @@ class SourceChooser(QWidget):
         self.browse_button = QPushButton("Browse...")
         self.loop_box = QCheckBox("loop")
         self.loop_box.setChecked(True)
-        self.use_button = QPushButton("Use this source")
-        self.use_button.setDefault(True)
+        self.wav_path.setToolTip("Type a path and press Enter, or Browse")
         grid.addWidget(self.mic_radio, 0, 0)
         grid.addWidget(self.device_combo, 0, 1)
         grid.addWidget(self.refresh_button, 0, 2)
@@ -73,13 +83,18 @@ class SourceChooser(QWidget):
         grid.addWidget(self.wav_path, 2, 1)
         grid.addWidget(self.browse_button, 2, 2)
         grid.addWidget(self.loop_box, 3, 1)
-        grid.addWidget(self.use_button, 4, 1, 1, 2)
         grid.setColumnStretch(1, 1)
+        for widget in (self.device_combo, self.refresh_button, self.wav_path, self.browse_button):
+            widget.setMinimumHeight(TOUCH_HEIGHT)
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.browse_button.clicked.connect(self._browse)
-        self.use_button.clicked.connect(self.apply)
-        self.device_combo.activated.connect(lambda _i: self.mic_radio.setChecked(True))
-        self.wav_path.textEdited.connect(lambda _t: self.wav_radio.setChecked(True))
+        self.device_combo.activated.connect(lambda _i: self._choose_microphone())
+        self.mic_radio.clicked.connect(self._choose_microphone)
+        self.wav_radio.clicked.connect(self._choose_wav)
+        self.wav_path.returnPressed.connect(self._choose_wav)
+        self.loop_box.clicked.connect(
+            lambda _checked: self._choose_wav() if self.wav_radio.isChecked() else None
+        )
         self.wav_radio.setChecked(True)
         self._mic_available = False
 
@@ -132,10 +147,24 @@ class SourceChooser(QWidget):
 
     def set_kind(self, kind: str) -> None:
         """Check the microphone or WAV radio button (no signal)."""
-        if kind == "microphone" and self._mic_available:
+        if kind == MICROPHONE and self._mic_available:
             self.mic_radio.setChecked(True)
         else:
             self.wav_radio.setChecked(True)
+
+    def show_spec(self, spec: SourceSpec) -> None:
+        """Show ``spec`` as the choice (no signal): the active source, after any change."""
+        if spec.wav_path:
+            self.set_wav(spec.wav_path, spec.loop)
+        self.select_device(spec.device)
+        self.set_kind(spec.kind)
+
+    def chosen_spec(self) -> SourceSpec | None:
+        """What the controls show as a source (None when the WAV choice has no path)."""
+        if self.mic_radio.isChecked() and self._mic_available:
+            return SourceSpec(kind=MICROPHONE, device=self.device_combo.currentData())
+        path = self.wav_path.text().strip()
+        return SourceSpec(kind="wav", wav_path=path, loop=self.loop_box.isChecked()) if path else None
 
     @property
     def microphone_available(self) -> bool:
@@ -149,14 +178,28 @@ class SourceChooser(QWidget):
 
     # ---------------------------------------------------------------- actions
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a WAV file", self.wav_path.text(), AUDIO_FILTER)
+        path = choose_file(self, "Open a WAV file", self.wav_path.text(), AUDIO_FILTER)
         if path:
             self.wav_path.setText(path)
             self.wav_radio.setChecked(True)
+            self._choose_wav()
+
+    def _choose_microphone(self) -> None:
+        if self._mic_available:
+            self.mic_radio.setChecked(True)
+            self.microphone_chosen.emit(self.device_combo.currentData())
+
+    def _choose_wav(self) -> None:
+        path = self.wav_path.text().strip()
+        self.wav_radio.setChecked(True)
+        if path:
+            self.wav_chosen.emit(path, self.loop_box.isChecked())
+        else:
+            self.wav_path.setFocus()
 
     def apply(self) -> None:
-        """Emit the current choice."""
+        """Emit the current choice (as a tap on it does)."""
         if self.mic_radio.isChecked() and self._mic_available:
-            self.microphone_chosen.emit(self.device_combo.currentData())
-        elif self.wav_path.text().strip():
-            self.wav_chosen.emit(self.wav_path.text().strip(), self.loop_box.isChecked())
+            self._choose_microphone()
+        else:
+            self._choose_wav()

@@ -5,7 +5,8 @@ turned into magnitude columns with one FFT per update (1-2 frames at 30 frames/s
 Only the new columns are coloured, straight from magnitudes: the 256 colours of the
 fixed dB range are 256 magnitude thresholds (one ``searchsorted``, no logarithm), into
 a circular buffer that a QImage wraps without copying; a repaint is two ``drawImage``
-calls (:class:`~kws_gui._qt.widgets._rgba_image.RgbaImagePlot`).
+calls (:class:`~kws_gui._qt.widgets._rgba_image.RgbaImagePlot`). Where the audio stopped
+or changed source, a grey column marks the gap (:meth:`SpectrogramWidget.mark_gap`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
 
-from kws_gui._qt.widgets._rgba_image import RgbaImagePlot, lookup_table
+from kws_gui._qt.widgets._plot_style import OTHER_COLOR
+from kws_gui._qt.widgets._rgba_image import RgbaImagePlot, colour_bytes, lookup_table
 from kws_gui.core.frontend import frame_view, rfft
 
 FLOOR_DB = -100.0
@@ -45,8 +47,12 @@ class SpectrogramWidget(RgbaImagePlot):
         self._bins = bins - bins % self._pool
         self.top_hz = float(freqs[self._bins - 1])
         super().__init__(
-            "Spectrogram (Hz over the last seconds)", self._bins // self._pool, columns, lookup_table("inferno")
+            "Spectrogram (dBFS)",
+            self._bins // self._pool,
+            columns,
+            lookup_table("inferno"),
         )
+        self._gap_colour = colour_bytes(OTHER_COLOR)
         self._window = np.hanning(frame_length).astype(np.float32)
         # Scale so that a full-scale sine reads about 0 dB (bins are summed in pools).
         self._scale = 2.0 / float(self._window.sum()) / self._pool
@@ -56,7 +62,12 @@ class SpectrogramWidget(RgbaImagePlot):
         self._pending = np.zeros(0, dtype=np.float32)
         self._magnitude = np.zeros((self.columns, self.rows), dtype=np.float32)  # for image()
         self.columns_added = 0
-        self.setToolTip("Spectrogram of the last seconds (dBFS)")
+        self._gap_after = 0  # columns_added at the last gap mark
+        self.setToolTip(
+            "What the microphone (or file) delivers: frequency over the last seconds, "
+            f"colour = level from {FLOOR_DB:.0f} dBFS (dark) to {CEIL_DB:.0f} dBFS (bright). "
+            "A grey column marks where the audio stopped or the source changed."
+        )
 
     def clear_audio(self) -> None:
         """Forget all audio (e.g. the source changed)."""
@@ -64,6 +75,18 @@ class SpectrogramWidget(RgbaImagePlot):
         self._magnitude.fill(0.0)
         self.rgba[:] = self.lut[0]
         self.write = 0
+        self.mark_changed()
+
+    def mark_gap(self) -> None:
+        """A grey column where the audio stopped or changed (no frame joins the two sides);
+        nothing when no column came since the last mark."""
+        self._pending = np.zeros(0, dtype=np.float32)
+        if self.columns_added == self._gap_after:
+            return
+        self._gap_after = self.columns_added
+        self._magnitude[self.write] = 0.0
+        self.rgba[:, self.write] = self._gap_colour
+        self.write = (self.write + 1) % self.columns
         self.mark_changed()
 
     def append_samples(self, samples: np.ndarray) -> int:
@@ -107,8 +130,10 @@ class SpectrogramWidget(RgbaImagePlot):
 
     # ---------------------------------------------------------------- painting
     def margins(self) -> tuple[int, int, int, int]:
-        left, top, right, bottom = super().margins()
-        return self.fontMetrics().horizontalAdvance("8000") + 10, top, right, bottom
+        _, top, _, _ = super().margins()
+        metrics = self.fontMetrics()
+        left = metrics.height() + metrics.horizontalAdvance("8") + 12
+        return left, top, self.colour_bar_width("-100"), 2 * metrics.height() + 6
 
     def draw_axes(self, painter: QPainter, plot: QRect) -> None:
         metrics = self.fontMetrics()
@@ -118,7 +143,10 @@ class SpectrogramWidget(RgbaImagePlot):
             y = plot.bottom() - round((hz / self.top_hz) * plot.height())
             painter.drawLine(plot.left() - 4, y, plot.left() - 1, y)
             text_rect = QRect(0, y - metrics.height() // 2, plot.left() - 6, metrics.height())
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{hz}")
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{hz // 1000}"
+            )
+        self.draw_vertical_label(painter, "frequency (kHz)", plot)
         step = 1 if self.seconds <= 6 else 2
         for sec in range(-int(self.seconds), 1, step):
             x = plot.left() + round((sec + self.seconds) / self.seconds * plot.width())
@@ -127,3 +155,5 @@ class SpectrogramWidget(RgbaImagePlot):
             width = metrics.horizontalAdvance(text)
             left = min(max(0, x - width // 2), self.width() - width - 1)  # keep the labels inside
             painter.drawText(left, plot.bottom() + 4 + metrics.ascent(), text)
+        self.draw_x_caption(painter, "time (s)", plot)
+        self.draw_colour_bar(painter, plot, f"{CEIL_DB:.0f}", f"{FLOOR_DB:.0f}")

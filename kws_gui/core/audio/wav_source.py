@@ -17,7 +17,10 @@ from kws_gui.core.audio_io import AudioReader
 class PacedSource(AudioSource):
     """Delivers one pass of blocks (:meth:`_one_pass`) from its own thread, paced in real time
     (or, with ``realtime=False``, as fast as the consumer takes them); with ``loop`` the pass
-    repeats until :meth:`stop`. Subclasses say what a pass holds."""
+    repeats until :meth:`stop`. Subclasses say what a pass holds.
+
+    A source stopped before its end continues where it stopped when it is started again
+    (a pause); once it has finished it starts from the beginning."""
 
     def __init__(self, name: str, loop: bool = False, realtime: bool = True, block_s: float = 0.02) -> None:
         super().__init__()
@@ -29,6 +32,7 @@ class PacedSource(AudioSource):
         self.name = name + (" (loop)" if self.loop else "")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._position = 0  # samples of the current pass delivered (where a restart continues)
 
     @abstractmethod
     def _one_pass(self) -> Iterator[np.ndarray]:
@@ -38,10 +42,17 @@ class PacedSource(AudioSource):
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def position_s(self) -> float:
+        """Seconds of the current pass delivered (where a restart continues)."""
+        return self._position / SAMPLE_RATE
+
     def start(self, on_samples: SampleCallback) -> None:
-        """Start the playback thread from the beginning."""
+        """Start the playback thread: where a :meth:`stop` left it, else from the beginning."""
         if self.is_running:
             raise AudioSourceError(f"{self.name} is already running")
+        if self.finished:
+            self._position = 0
         self._stop.clear()
         self.finished = False
         self.error = None
@@ -65,9 +76,19 @@ class PacedSource(AudioSource):
     def _run(self, on_samples: SampleCallback) -> None:
         t0 = time.monotonic()
         delivered = 0
+        skip = self._position  # a restart continues the pass where it stopped
         try:
             while not self._stop.is_set():
+                self._position = 0
                 for block in self._one_pass():
+                    if skip > 0:
+                        if self._stop.is_set():
+                            self._position += skip  # still to skip at the next start
+                            return
+                        self._position += min(skip, block.size)
+                        block, skip = block[skip:], max(0, skip - block.size)
+                        if block.size == 0:
+                            continue
                     if self.realtime:
                         # Deliver a block once it would have been recorded (no drift).
                         due = t0 + (delivered + block.size) / SAMPLE_RATE
@@ -78,7 +99,9 @@ class PacedSource(AudioSource):
                         return
                     on_samples(block)
                     delivered += block.size
+                    self._position += block.size
                 if not self.loop:
+                    self._position = 0
                     self.finished = True
                     return
         except Exception as exc:  # a failing consumer or file must not die silently
