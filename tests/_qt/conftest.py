@@ -76,6 +76,25 @@ def default_model() -> Path:
 
 
 @pytest.fixture
+def two_label_model() -> Path:
+    """The shipped seed two-label DS-CNN (yes, no; every label a keyword)."""
+    from kws_gui.paths import MODELS_DIR
+
+    path = MODELS_DIR / "ds_cnn.tflite"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: the shipped models must be in the repository")
+    return path
+
+
+def default_decision() -> object:
+    """The decision settings a fresh app uses with the default model: its recommendations."""
+    from kws_gui.core.decision import DecisionSettings
+    from kws_gui.core.model_file import KwsModel
+
+    return DecisionSettings(**KwsModel.load(DEFAULT_MODEL).recommended_decision)
+
+
+@pytest.fixture
 def yes_wav(tmp_path: Path) -> Path:
     """Three held-out "yes" clips with pauses (a word that comes and goes when looped)."""
     return keyword_sequence("yes", tmp_path / "yes_sequence.wav")

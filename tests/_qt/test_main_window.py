@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel
 
 from kws_gui.core.audio import SourceSpec
+from kws_gui.paths import DEFAULT_MODEL
 from tests._qt.conftest import key_widgets
 
 
@@ -56,7 +57,7 @@ def test_yes_clip_shows_yes_and_latency(make_window, qtbot, yes_wav, no_wav) -> 
     assert window.probabilities.updates > 0
     status = window.status_source.text()
     assert status.startswith("running: WAV") and status.count("16000 Hz") == 1
-    assert "ds_cnn" in window.status_model.text()
+    assert DEFAULT_MODEL.name in window.status_model.text()
     # A different word changes what the window says.
     with qtbot.waitSignal(controller.source_changed, timeout=10000):
         controller.set_source(SourceSpec(kind="wav", wav_path=str(no_wav), loop=True))

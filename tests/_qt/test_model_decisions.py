@@ -15,6 +15,7 @@ from kws_gui._qt.settings import AppSettings
 from kws_gui.core.audio import SourceSpec
 from kws_gui.core.decision import DecisionSettings
 from kws_gui.core.tflite_metadata import read_metadata, write_metadata
+from tests._qt.conftest import default_decision
 
 
 def variant(default_model: Path, path: Path, **changes) -> Path:
@@ -36,10 +37,13 @@ def load(window, qtbot, path: Path):
     return blocker.args[0]
 
 
-def test_other_trace_and_keyword_marks(make_window, qtbot, tmp_path, default_model, yes_wav) -> None:
-    window = make_window(load=True)
+def test_other_trace_and_keyword_marks(make_window, qtbot, tmp_path, two_label_model, yes_wav) -> None:
+    window = make_window(load=True)  # the live default: yes, no and one grey "other" trace
+    assert list(window.probabilities.curves) == ["yes", "no", "other"]
+    assert window.probabilities.other_labels == ("_silence_", "_unknown_")
+    load(window, qtbot, two_label_model)
     assert list(window.probabilities.curves) == ["yes", "no"]  # every label a keyword: no "other"
-    only_yes = variant(default_model, tmp_path / "only_yes.tflite", keywords=["yes"])
+    only_yes = variant(two_label_model, tmp_path / "only_yes.tflite", keywords=["yes"])
     info = load(window, qtbot, only_yes)
     assert info.keywords == ("yes",)
     plot = window.probabilities
@@ -64,8 +68,9 @@ def test_recommended_settings_apply_unless_the_user_set_them(
 ) -> None:
     window = make_window(load=True)
     controller = window.controller
-    assert controller.decision == DecisionSettings()
-    assert window.decision_settings.origin("threshold") == "default"
+    assert controller.decision == default_decision()  # the live default's recommendations
+    assert window.decision_settings.origin("threshold") == "from the model"
+    assert window.decision_settings.origin("suppression_s") == "default"
     tuned = variant(
         default_model,
         tmp_path / "tuned.tflite",
@@ -154,4 +159,4 @@ def test_the_model_tab_says_what_a_file_is_and_what_to_do(
         message = blocker.args[0]
         assert expected in message and path.name in message, (kind, message)
         assert "TFL3" not in message, (kind, message)
-        assert expected in window.notice.text and "Still using ds_cnn.tflite" in window.notice.text
+        assert expected in window.notice.text and f"Still using {default_model.name}" in window.notice.text

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent
 
 from kws_gui._qt import main_window as main_window_module
 from kws_gui.core.audio import SourceSpec
-from kws_gui.paths import MODELS_DIR
+from kws_gui.paths import DEFAULT_MODEL, MODELS_DIR
 from tests._qt.conftest import drop_event
 
 SHIPPED = sorted(MODELS_DIR.glob("*.tflite"))
@@ -65,11 +65,11 @@ def test_bad_model_files_show_why_and_keep_the_running_model(
         message = blocker.args[0]
         assert path.name in message, kind
         assert len(message) > len(f"Cannot use {path.name}: ") + 5, kind  # says why
-        assert path.name in window.notice.text and "Still using ds_cnn.tflite" in window.notice.text
+        assert path.name in window.notice.text and f"Still using {DEFAULT_MODEL.name}" in window.notice.text
         assert engine.model.path == str(default_model), kind
         assert window.model_info.rows() == rows_before, kind
         assert engine.source is source and window.controller.running
-        assert "ds_cnn" in window.status_model.text()
+        assert DEFAULT_MODEL.name in window.status_model.text()
         audio_keeps_flowing(window, qtbot)
     # The engine still detects with the kept model.
     engine.drain_detections()
@@ -174,7 +174,7 @@ def test_shipped_models_are_listed_and_load(make_window, qtbot) -> None:
     window = make_window(load=True)
     names = [window.shipped_list.item(i).text() for i in range(window.shipped_list.count())]
     assert names == [p.name for p in SHIPPED]
-    assert window.model_tab.active_items()[0] == "ds_cnn.tflite"  # the loaded one is highlighted
+    assert window.model_tab.active_items()[0] == DEFAULT_MODEL.name  # the loaded one is highlighted
     last = window.shipped_list.item(window.shipped_list.count() - 1)
     with qtbot.waitSignal(window.controller.model_loaded, timeout=20000) as blocker:
         window.shipped_list.itemClicked.emit(last)  # a single tap loads
@@ -224,7 +224,7 @@ def test_hostile_metadata_and_run_time_failures_keep_the_good_model(
     assert window.controller.model_info.path == str(default_model)
     assert window.controller.settings.model_path == str(default_model)
     assert window.model_info.rows()["File"] == str(default_model)
-    assert "Still using ds_cnn.tflite" in window.notice.text
+    assert f"Still using {DEFAULT_MODEL.name}" in window.notice.text
     audio_keeps_flowing(window, qtbot)
     inferences = engine.snapshot().inferences
     qtbot.waitUntil(lambda: engine.snapshot().inferences > inferences, timeout=5000)

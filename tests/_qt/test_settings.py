@@ -10,6 +10,7 @@ from kws_gui._qt.settings import MAX_RECENT_MODELS, AppSettings
 from kws_gui.app import initial_model
 from kws_gui.core.audio import SourceSpec
 from kws_gui.core.decision import DecisionSettings
+from tests._qt.conftest import default_decision
 
 
 def test_defaults_on_an_empty_file(settings_path) -> None:
@@ -214,9 +215,9 @@ def test_the_app_starts_and_says_so_when_stored_settings_are_invalid(
     settings_path.write_text("[decision]\nhop_s=100\nthreshold=nan\n")
     window = make_window(load=True)
     assert window.controller.engine is not None
-    assert window.controller.engine.settings.decision == DecisionSettings()
+    assert window.controller.engine.settings.decision == default_decision()  # defaults + the model's
     assert "decision/hop_s" in window.notice.text and "decision/threshold" in window.notice.text
     with qtbot.waitSignal(window.controller.source_changed, timeout=10000):
         window.controller.set_source(SourceSpec(kind="wav", wav_path=str(yes_wav), loop=True))
     qtbot.waitUntil(lambda: window.controller.engine.snapshot().inferences > 0, timeout=10000)
-    assert window.decision_settings.values() == DecisionSettings()
+    assert window.decision_settings.values() == default_decision()
