@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kws_gui.paths import DEFAULT_MODEL  # noqa: E402
+from kws_gui.paths import DEFAULT_MODEL, shared_data_dir  # noqa: E402
 from trainer.benchmark import benchmark  # noqa: E402
+from trainer.shipped import REAL  # noqa: E402
 
 MODELS = ROOT / "assets" / "models"
 WINDOW_SAVING_TARGET = 0.95
@@ -79,14 +80,26 @@ def main(argv: list[str] | None = None) -> int:
         "models",
         nargs="*",
         type=Path,
-        default=[MODELS / "ds_cnn.tflite", MODELS / "ds_cnn_int8.tflite", MODELS / "reference_int8.tflite"],
+        default=sorted(p for p in MODELS.glob("*.tflite") if p.name != "reference.tflite"),
+        help="model files (default: every shipped model)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=shared_data_dir() / REAL,
+        help="measure accuracy on this folder's test split (default: the real-speech folder); "
+        "'none': the test accuracy in each file's metadata",
     )
     parser.add_argument("--reference", type=Path, default=MODELS / "reference.tflite")
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--hop", type=float, default=0.1, help="seconds per hop (default 0.1)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = benchmark(args.models, args.reference, runs=args.runs, hop_samples=int(round(args.hop * 16000)))
+    data = None if str(args.data).lower() == "none" else args.data
+    result = benchmark(
+        args.models, args.reference, runs=args.runs, hop_samples=int(round(args.hop * 16000)), data_dir=data
+    )
+    result["accuracy_source"] = f"test split of {data.name}" if data is not None else "each file's metadata"
     result["load_average"] = [round(v, 2) for v in os.getloadavg()]
     result["cpus"] = os.cpu_count()
     result["targets"] = targets(result)

@@ -65,7 +65,13 @@ def render_block(result: dict) -> str:
         f"\n\nMedian over {result['runs']} warm runs per model (p95 in brackets), all models "
         f"in one process taking turns in blocks of 10 runs{machine}, {result['runtime']}, one 1 s "
         "window: preprocessing = NumPy frontend of the whole window, inference = one interpreter "
-        "invoke. Accuracy: test split, from each file's metadata."
+        "invoke. Accuracy: "
+        + (
+            f"{result['accuracy_source']}, each model on its own labels (the live models: yes, no, "
+            "_silence_ and _unknown_, every other word of the split as unknown)."
+            if result.get("accuracy_source", "").startswith("test split of")
+            else "test split, from each file's metadata."
+        )
     )
     block = result["table"] + note
     if "streaming_table" in result:

@@ -18,6 +18,7 @@ import pytest
 
 from kws_gui.core.decision import DecisionSettings, Detection, rms_dbfs
 from kws_gui.core.frontend import DS_CNN, Frontend
+from kws_gui.core.model_file import KwsModel
 from kws_gui.paths import DEFAULT_MODEL
 from tests.trainer.conftest import make_tiny_dataset, write_wav
 from trainer.data import DatasetError
@@ -287,7 +288,9 @@ def test_streaming_benchmark_on_tiny_data_saves_json_and_a_readme_table(tiny: Pa
     (row,) = result["models"]
     assert result["split"] == "test" and result["seed"] == 0 and result["dataset"] == tiny.name
     assert row["model"] == DEFAULT_MODEL.name and row["default_model"] and row["replay_agrees_with_engine"]
-    assert row["settings_from"] == "engine defaults" and row["settings"]["threshold"] == 0.7
+    tuned = KwsModel.load(DEFAULT_MODEL).recommended_decision  # the live default carries its own
+    assert row["settings_from"] == ("model metadata" if tuned else "engine defaults")
+    assert row["settings"]["threshold"] == tuned.get("threshold", 0.7)
     assert row["summary"]["keyword_words"] == 4 and row["summary"]["other_words"] == 4
     assert bench.main(args) == 0
     again = json.loads(out.read_text())
