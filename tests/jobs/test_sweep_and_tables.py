@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from kws_gui.jobs.events import JobProgress, parse_event
 from kws_gui.jobs.report_tables import report_tables
 from kws_gui.jobs.sweep import EXAMPLE_SPACE, space_labels, summarize_sweep, write_example_space
@@ -59,6 +61,10 @@ def test_the_example_space_is_one_the_trainer_reads(tmp_path: Path) -> None:
     space = load_space(path)
     assert space.trial_count(1) == 4 and json.loads(path.read_text()) == EXAMPLE_SPACE
     assert space_labels(None) == ("yes", "no") == space_labels(path)
+
+
+def test_a_yaml_space_names_its_labels(tmp_path: Path) -> None:
+    pytest.importorskip("yaml", reason="PyYAML comes with the train extra")
     (tmp_path / "live.yaml").write_text("labels: _silence_,_unknown_,yes,no\nfilters: [8, 16]\n")
     assert space_labels(tmp_path / "live.yaml") == ("_silence_", "_unknown_", "yes", "no")
 
