@@ -31,7 +31,7 @@ import soundfile
 
 from kws_gui.core.audio import WavFileSource
 from kws_gui.core.audio_io import read_audio
-from kws_gui.core.decision import DecisionSettings
+from kws_gui.core.decision import resolve_decision
 from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.model_file import KwsModel
 from kws_gui.paths import DEFAULT_MODEL, shared_data_dir
@@ -185,14 +185,23 @@ def main(argv: list[str] | None = None) -> int:
         "--words", type=int, default=10, help="clean TTS test clips per label (+2 real-voice clips)"
     )
     p.add_argument("--realtime", action="store_true", help="pace the stream and measure wall-clock latency")
-    p.add_argument("--hop", type=float, default=DecisionSettings().hop_s)
-    p.add_argument("--smoothing", type=float, default=DecisionSettings().smoothing_s)
-    p.add_argument("--threshold", type=float, default=DecisionSettings().threshold)
+    p.add_argument("--hop", type=float, help="default: the model's recommended value, else the app's")
+    p.add_argument("--smoothing", type=float, help="default: the model's recommended value, else the app's")
+    p.add_argument("--threshold", type=float, help="default: the model's recommended value, else the app's")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    settings = EngineSettings(
-        decision=DecisionSettings(hop_s=args.hop, threshold=args.threshold, smoothing_s=args.smoothing)
-    )
+    given = {
+        name: value
+        for name, value in (
+            ("hop_s", args.hop),
+            ("smoothing_s", args.smoothing),
+            ("threshold", args.threshold),
+        )
+        if value is not None
+    }
+    decision, _ = resolve_decision(given, KwsModel.load(args.model).recommended_decision)
+    args.hop, args.smoothing = decision.hop_s, decision.smoothing_s
+    settings = EngineSettings(decision=decision)
     result = run(args.model, args.words, args.realtime, settings)
     if args.json:
         print(json.dumps(result))

@@ -11,7 +11,8 @@ rewrites the block between ``<!-- results:start -->`` and ``<!-- results:end -->
 README.md (``--dry-run`` only prints).
 
 With ``--results DIR`` (default ``benchmarks/results``) the JSON outputs saved there by
-the other benchmarks (``bench_training.py --json > training_*.json``, ``bench_gui.py``,
+the other benchmarks (``bench_training.py --json > training.json``, ``bench_soak.py``,
+``bench_sweep.py --save sweep.json``, ``bench_gui.py``,
 ``bench_detection_latency.py --realtime``, ``bench_engine.py``) become a second table of
 the live-app and training goals; ``pipeline.json`` there is used with ``--from-json``.
 ``streaming.json`` there (``bench_streaming.py``) becomes the table between
@@ -99,12 +100,12 @@ def _load_note(result: dict) -> str:
 def render_goals(results_dir: Path) -> str:
     """A table of the other benchmarks' saved JSON outputs (empty if there are none)."""
     rows: list[tuple[str, str, str, str]] = []
-    for path in sorted(results_dir.glob("training_*.json")):
+    for path in sorted(results_dir.glob("training*.json")):
         for r in _load(path) or []:
             ok = r["features_and_training_s"] <= r["target_s"]
             rows.append(
                 (
-                    f"Training, {r['preset']}, {r['epochs']} epochs (cold feature cache)",
+                    f"Training, {r.get('model', r['preset'])} recipe, {r['epochs']} epochs (cold feature cache)",
                     f"{r['features_and_training_s']:.0f} s features + training ({r['wall_s']:.0f} s wall)",
                     f"<= {r['target_s']:.0f} s",
                     "yes" if ok else "no",
@@ -149,6 +150,29 @@ def render_goals(results_dir: Path) -> str:
                 f"{wav['peak_rss_mb']:.0f} MB peak RSS",
                 f"<= {wav['target_mb']:.0f} MB",
                 "yes" if wav["peak_rss_mb"] <= wav["target_mb"] else "no",
+            )
+        )
+    soak = _load(results_dir / "soak.json")
+    if isinstance(soak, dict):
+        rows.append(
+            (
+                f"Memory over a {soak['minutes']:g} min kws-listen run ({soak['inferences'] / 1e6:.2f} M inferences)",
+                f"{soak['rss_warm_mb']:.0f} MB after 1 min, {soak['rss_end_mb']:.0f} MB at the end "
+                f"({soak['growth_mb']:+.1f} MB)",
+                f"growth <= {soak['growth_target_mb']:g} MB",
+                "yes" if soak["growth_mb"] <= soak["growth_target_mb"] else "no",
+            )
+        )
+    sweep = _load(results_dir / "sweep.json")
+    if isinstance(sweep, dict):
+        rows.append(
+            (
+                f"Sweep, {sweep['trials']} DS-CNN trials of {sweep['epochs']} epochs on local Ray "
+                f"({sweep['trials_ok']} trained)",
+                f"{sweep['wall_s'] / 60:.1f} min, cores {sweep['sweep_cpu_utilisation']:.0%} busy with it"
+                + _load_note({"load_average": sweep.get("load_average_before")}),
+                f"<= {sweep['target_s'] / 60:.0f} min",
+                "yes" if sweep["meets_target"] else "no",
             )
         )
     engine = _load(results_dir / "engine.json")

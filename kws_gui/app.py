@@ -58,12 +58,11 @@ def initial_source(
     args: argparse.Namespace, remembered: SourceSpec, microphone_ok: bool
 ) -> SourceSpec | None:
     """The source to start with, or None when there is nothing usable."""
-    from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec, parse_device
+    from kws_gui.core.audio import MICROPHONE, WAV, SourceSpec, spec_from_options
 
-    if args.wav:
-        return SourceSpec(kind=WAV, wav_path=args.wav, loop=args.loop)
-    if args.device is not None:
-        return SourceSpec(kind=MICROPHONE, device=parse_device(args.device))
+    chosen = spec_from_options(args.wav, args.device, args.loop)
+    if chosen is not None:
+        return chosen
     if remembered.kind == WAV and remembered.wav_path and Path(remembered.wav_path).is_file():
         return remembered
     if microphone_ok:

@@ -33,14 +33,13 @@ from typing import TextIO
 
 from kws_gui.core.audio import (
     MICROPHONE,
-    WAV,
     AudioFileError,
     AudioSourceError,
     SourceSpec,
     list_input_devices,
     open_source,
-    parse_device,
     portaudio_status,
+    spec_from_options,
 )
 from kws_gui.core.decision import DecisionSettings, Detection, resolve_decision
 from kws_gui.core.engine import EngineSettings, EngineSnapshot, StreamingEngine
@@ -227,11 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"bad setting: {exc}")
         return 2
 
-    if args.wav:
-        spec = SourceSpec(kind=WAV, wav_path=args.wav, loop=args.loop)
-    else:
-        spec = SourceSpec(kind=MICROPHONE, device=parse_device(args.device))
     try:
+        spec = spec_from_options(args.wav, args.device, args.loop) or SourceSpec(kind=MICROPHONE)
         source = open_source(
             spec, realtime=not args.fast, tail_silence_s=model.frontend_config.clip_duration_s
         )

@@ -58,6 +58,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import logging
 import math
 import time
 from collections import Counter
@@ -69,9 +70,11 @@ from typing import Any
 import numpy as np
 
 from kws_gui.core.audio import ArraySource
-from kws_gui.core.audio_io import read_audio
+from kws_gui.core.audio_io import SAMPLE_RATE, AudioFileError, read_audio
 from kws_gui.core.dataset_index import (
     BACKGROUND_NOISE_DIR,
+    MAX_CLIP_FILE_SECONDS,
+    MAX_NOISE_SECONDS,
     SILENCE_LABEL,
     SPLITS,
     DatasetError,
@@ -91,13 +94,16 @@ from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.model_file import KwsModel
 from kws_gui.core.streaming_features import StreamingFeatures
 
-SR = 16000
+log = logging.getLogger(__name__)
+SR = SAMPLE_RATE
 KEYWORDS, OTHER_WORDS, NOISE = "keywords", "other_words", "noise"
 STREAM_KINDS = (KEYWORDS, OTHER_WORDS, NOISE)
 #: Pieces quieter than this (digital silence) cannot be brought to a level and are not used as noise.
 MIN_NOISE_DBFS = -90.0
 FADE_SAMPLES = 160  # 10 ms cross-fades between noise pieces
 MAX_NOISE_PIECE_S = 2.0  # excerpts of long noise files
+#: A word clip is read up to this long (Speech Commands clips last 1 s).
+MAX_WORD_S = 2.0
 
 
 # ---------------------------------------------------------------------- streams
@@ -162,6 +168,8 @@ class StreamSet:
     streams: dict[str, EvalStream]
     noise_source: str
     noise_pieces: int
+    #: (file relative to root, reason) of every clip that could not be read and was left out.
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> dict[str, Any]:
         """JSON-able facts (no samples)."""
@@ -172,6 +180,7 @@ class StreamSet:
             "config": dataclasses.asdict(self.config),
             "noise_source": self.noise_source,
             "noise_pieces": self.noise_pieces,
+            "skipped": [list(item) for item in self.skipped],
             "streams": {
                 kind: {"duration_s": round(s.duration_s, 2), "words": len(s.events)}
                 for kind, s in self.streams.items()
@@ -219,15 +228,37 @@ def speech_bounds(audio: np.ndarray, frame: int = 160, below_peak_db: float = 35
     return int(loud[0] * frame), int((loud[-1] + 1) * frame)
 
 
-def _noise_pool(root: Path, clips: dict[str, list[Path]]) -> tuple[list[np.ndarray], str]:
-    """Noise pieces: the split's ``_silence_`` clips, else the ``_background_noise_`` files."""
+def _read_or_skip(
+    path: Path,
+    root: Path,
+    skipped: list[tuple[str, str]],
+    max_seconds: float,
+    max_file_seconds: float | None = None,
+) -> np.ndarray | None:
+    """A file's samples (bounded as the trainer's loaders bound them), or None, noted in ``skipped``."""
+    try:
+        return read_audio(path, SR, max_seconds=max_seconds, max_file_seconds=max_file_seconds)
+    except (AudioFileError, OSError, MemoryError) as exc:
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        skipped.append((name, str(exc)))
+        return None
+
+
+def _noise_pool(
+    root: Path, clips: dict[str, list[Path]], skipped: list[tuple[str, str]]
+) -> tuple[list[np.ndarray], str]:
+    """Noise pieces: the split's ``_silence_`` clips, else the ``_background_noise_`` files.
+
+    Unreadable files are left out and noted in ``skipped``.
+    """
     files = clips.get(SILENCE_LABEL, [])
     source = f"{SILENCE_LABEL}/ clips of the split"
     if not files:
         noise_dir = root / BACKGROUND_NOISE_DIR
         files = audio_files(noise_dir) if noise_dir.is_dir() else []
         source = f"{BACKGROUND_NOISE_DIR}/ files"
-    pool = [a for a in (read_audio(p) for p in files) if rms_dbfs(a) >= MIN_NOISE_DBFS]
+    pieces = (_read_or_skip(p, root, skipped, max_seconds=MAX_NOISE_SECONDS) for p in files)
+    pool = [a for a in pieces if a is not None and rms_dbfs(a) >= MIN_NOISE_DBFS]
     if not pool:
         raise DatasetError(
             f"no background noise in {root} for the split: the streams need {SILENCE_LABEL}/ clips "
@@ -283,13 +314,16 @@ def _word_stream(
     pool: list[np.ndarray],
     config: StreamConfig,
     rng: np.random.Generator,
+    skipped: list[tuple[str, str]],
 ) -> EvalStream:
     placed: list[tuple[int, np.ndarray]] = []
     events: list[WordEvent] = []
     pos = int(config.lead_s * SR)
     for i in rng.permutation(len(items)):
         word, path = items[int(i)]
-        audio = read_audio(path)
+        audio = _read_or_skip(path, root, skipped, MAX_WORD_S, MAX_CLIP_FILE_SECONDS)
+        if audio is None:
+            continue
         begin, end = speech_bounds(audio)
         placed.append((pos, audio))
         events.append(
@@ -329,17 +363,32 @@ def build_streams(
     missing = [k for k in keywords if k not in clips]
     if missing:
         raise DatasetError(f"no {split} clips of the keyword(s) {', '.join(missing)} in {root}")
-    pool, noise_source = _noise_pool(root, clips)
+    skipped: list[tuple[str, str]] = []
+    pool, noise_source = _noise_pool(root, clips, skipped)
     keyword_items = [(w, p) for w in keywords for p in clips[w]]
     other_items = [
         (w, p) for w, files in clips.items() if w not in keywords and w != SILENCE_LABEL for p in files
     ]
     streams = {
         KEYWORDS: _word_stream(
-            KEYWORDS, keyword_items, keywords, root, pool, config, np.random.default_rng([config.seed, 0])
+            KEYWORDS,
+            keyword_items,
+            keywords,
+            root,
+            pool,
+            config,
+            np.random.default_rng([config.seed, 0]),
+            skipped,
         ),
         OTHER_WORDS: _word_stream(
-            OTHER_WORDS, other_items, keywords, root, pool, config, np.random.default_rng([config.seed, 1])
+            OTHER_WORDS,
+            other_items,
+            keywords,
+            root,
+            pool,
+            config,
+            np.random.default_rng([config.seed, 1]),
+            skipped,
         ),
         NOISE: EvalStream(
             NOISE,
@@ -358,7 +407,9 @@ def build_streams(
             (),
         ),
     }
-    return StreamSet(str(root), split, keywords, config, streams, noise_source, len(pool))
+    for name, reason in skipped:
+        log.warning("left out of the %s streams: %s (%s)", split, name, reason)
+    return StreamSet(str(root), split, keywords, config, streams, noise_source, len(pool), tuple(skipped))
 
 
 # ---------------------------------------------------------------------- scoring

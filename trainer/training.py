@@ -447,6 +447,7 @@ def tune_decision_settings(model: KwsModel, root: str | Path, streams: Any = Non
         "recommended": result.recommended,
         "meets_targets": result.meets_targets,
         "validation": {k: best.get(k) for k in figures},
+        "skipped": [list(item) for item in streams.skipped],
         "streams": streams,
     }
 

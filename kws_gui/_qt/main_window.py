@@ -67,6 +67,8 @@ SNAPSHOT_INTERVAL_S = 0.09  # engine state, probabilities, features: ~10 Hz
 LATENCY_INTERVAL_S = 0.25  # numbers people read: 4 Hz
 #: In presentation mode text grows with the screen: this many pixels of height per zoom step 1.
 PRESENTATION_TEXT_HEIGHT = 720
+#: The least height of a tab: a fingertip's worth on a 7" 800x480 touch screen.
+TAB_MIN_HEIGHT = 32
 #: The Start/Stop button's colour: red while it says Stop, green while it says Start.
 START_COLOR = {True: "#c62828", False: "#2e7d32"}
 
@@ -76,7 +78,7 @@ class TouchTabBar(QTabBar):
 
     def tabSizeHint(self, index: int) -> QSize:  # noqa: N802
         hint = super().tabSizeHint(index)
-        return QSize(hint.width() + 16, max(hint.height(), self.fontMetrics().height() + 14))
+        return QSize(hint.width() + 16, max(hint.height(), self.fontMetrics().height() + 14, TAB_MIN_HEIGHT))
 
 
 class TouchTabWidget(QTabWidget):

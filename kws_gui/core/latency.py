@@ -61,7 +61,9 @@ class RollingLatency:
             count = self._count
         # numpy.percentile's linear interpolation on <= 200 sorted ints, without its ~50 µs
         # of Python overhead (a GUI polls several of these ten times a second).
-        result = LatencyStats(last / 1e3, _percentile(values, 0.5) / 1e3, _percentile(values, 0.95) / 1e3, count)
+        result = LatencyStats(
+            last / 1e3, _percentile(values, 0.5) / 1e3, _percentile(values, 0.95) / 1e3, count
+        )
         with self._lock:
             if self._count == count:
                 self._cached = result

@@ -22,7 +22,7 @@ import numpy as np
 import soundfile
 
 from kws_gui.core.atomic_file import atomic_path, atomic_write
-from kws_gui.core.audio_io import SAMPLE_RATE
+from kws_gui.core.audio_io import SAMPLE_RATE, read_audio
 from kws_gui.core.dataset_index import TESTING_LIST, VALIDATION_LIST
 
 _WORD_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,39}$")
@@ -379,12 +379,21 @@ def playback_status() -> tuple[bool, str]:
     return True, f"output device {default_out}"
 
 
+#: Playback reads at most this much of a clip (a clip of the recorder lasts 1 s).
+MAX_PLAY_SECONDS = 10.0
+
+
 def play_clip(path: str | Path) -> None:
-    """Play a clip without blocking (sounddevice); raises RecordingError when it cannot."""
+    """Play a clip without blocking (sounddevice); raises RecordingError when it cannot.
+
+    The file is read like any other (header checked, mono, 16 kHz) and at most
+    :data:`MAX_PLAY_SECONDS` of it, so a damaged or foreign file in the folder cannot
+    allocate gigabytes.
+    """
     try:
         import sounddevice as sd
 
-        audio, rate = soundfile.read(str(path), dtype="float32")
-        sd.play(audio, rate)
+        audio = read_audio(path, SAMPLE_RATE, max_seconds=MAX_PLAY_SECONDS)
+        sd.play(audio, SAMPLE_RATE)
     except Exception as exc:
         raise RecordingError(f"cannot play {Path(path).name}: {exc}") from exc

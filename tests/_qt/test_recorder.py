@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from kws_gui._qt.training import RecorderPanel
 from kws_gui.core.audio import WavFileSource
 from kws_gui.core.ring_buffer import AudioRingBuffer
+from tests._qt.conftest import activate
 
 SR = 16000
 
@@ -203,3 +204,41 @@ def test_saved_text_is_readable_and_a_wav_source_is_named(qtbot, tmp_path: Path,
     qtbot.waitUntil(
         lambda: "microphone" in rec.source.text() and "not a" not in rec.source.text(), timeout=5_000
     )
+
+
+def test_space_while_recording_neither_stops_the_audio_nor_presses_another_button(
+    qtbot, tmp_path: Path, live: LiveAudio
+) -> None:
+    from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+    class Window(QWidget):  # stands in for the main window: Space reaching it = Start/Stop
+        def __init__(self) -> None:
+            super().__init__()
+            self.spaces = 0
+
+        def keyPressEvent(self, event) -> None:  # noqa: N802
+            self.spaces += event.key() == Qt.Key.Key_Space
+
+    window = Window()
+    qtbot.addWidget(window)
+    panel = RecorderPanel(ring_provider=lambda: live.ring, root=tmp_path / "rec")
+    QVBoxLayout(window).addWidget(panel)
+    panel.speaker.setText("Tester")
+    panel.countdown.setValue(1)
+    window.show()
+    activate(window, qtbot)
+    live.play(_word_wav(tmp_path / "yes.wav", 600.0))
+    qtbot.waitUntil(panel.record_button.isEnabled, timeout=5_000)
+    panel.record_button.setFocus()
+    qtbot.keyClick(panel.record_button, Qt.Key.Key_Space)  # the focused button gets its Space
+    assert panel.busy and not panel.record_button.isEnabled()
+    focused = QApplication.focusWidget()
+    assert focused is panel  # not the next button in the chain (Play, Delete)
+    for _ in range(3):
+        qtbot.keyClick(focused, Qt.Key.Key_Space)
+    assert window.spaces == 0 and panel.busy
+    qtbot.waitUntil(lambda: not panel.busy, timeout=20_000)
+    assert panel.last_result.startswith("saved"), panel.last_result
+    assert QApplication.focusWidget() is panel.record_button  # Space records the next clip
+    qtbot.keyClick(panel, Qt.Key.Key_Space)  # idle: Space goes on to the window again
+    assert window.spaces == 1

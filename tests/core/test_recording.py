@@ -9,14 +9,17 @@ import pytest
 import soundfile
 
 from kws_gui.core.recording import (
+    MAX_PLAY_SECONDS,
     CaptureSession,
     ClipStore,
     RecordingError,
     analyse_capture,
     check_speaker,
     check_word,
+    play_clip,
 )
 from kws_gui.core.ring_buffer import AudioRingBuffer
+from tests.core.conftest import declare_rate
 
 SR = 16000
 
@@ -154,3 +157,19 @@ def test_clips_recorded_from_a_wav_source_are_training_data(tmp_path: Path) -> N
             store.save(word, "tester", result.clip)
     index = scan_dataset(store.root, ("yes", "no"))
     assert index.counts() == {s: {"yes": 1, "no": 1} for s in ("train", "validation", "test")}
+
+
+def test_playback_reads_a_bounded_checked_clip(tmp_path: Path, monkeypatch) -> None:
+    sd = pytest.importorskip("sounddevice")
+    played: list[tuple[np.ndarray, int]] = []
+    monkeypatch.setattr(sd, "play", lambda audio, rate: played.append((audio, rate)))
+    long_clip = tmp_path / "long.wav"
+    soundfile.write(long_clip, np.zeros(48000 * 30, np.float32), 48000)
+    play_clip(long_clip)
+    assert played[0][1] == 16000 and played[0][0].size == int(MAX_PLAY_SECONDS * 16000)
+    one_hz = tmp_path / "one_hz.wav"
+    soundfile.write(one_hz, np.zeros(20000, np.float32), 16000, subtype="PCM_16")
+    declare_rate(one_hz, 1)
+    with pytest.raises(RecordingError, match="one_hz.wav.*1 Hz"):
+        play_clip(one_hz)
+    assert len(played) == 1

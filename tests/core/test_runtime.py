@@ -38,7 +38,9 @@ def test_runtime_that_imports_but_cannot_run_is_skipped(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)  # import fails
     monkeypatch.setitem(sys.modules, "tflite_runtime", types.ModuleType("tflite_runtime"))
     monkeypatch.setitem(
-        sys.modules, "tflite_runtime.interpreter", _broken_module("tflite_runtime.interpreter", "_ARRAY_API not found")
+        sys.modules,
+        "tflite_runtime.interpreter",
+        _broken_module("tflite_runtime.interpreter", "_ARRAY_API not found"),
     )
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     monkeypatch.setitem(sys.modules, "tensorflow.lite", None)

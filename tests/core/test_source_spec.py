@@ -16,6 +16,7 @@ from kws_gui.core.audio import (
     WavFileSource,
     open_source,
     parse_device,
+    spec_from_options,
 )
 from tests.core.conftest import SR, tone
 
@@ -42,6 +43,23 @@ def test_unknown_kinds_are_an_error() -> None:
     with pytest.raises(SourceSpecError, match="network"):
         SourceSpec(kind="network")
     assert isinstance(SourceSpecError("x"), ValueError)
+
+
+def test_command_line_options_name_one_source_for_the_app_and_kws_listen(tmp_path) -> None:
+    from kws_gui.app import build_parser, initial_source
+    from kws_gui.listen import build_parser as listen_parser
+
+    wav = str(tmp_path / "a.wav")
+    assert spec_from_options(wav, "3", loop=False) == SourceSpec(kind=WAV, wav_path=wav, loop=False)
+    assert spec_from_options(None, " 3 ") == SourceSpec(kind=MICROPHONE, device=3)
+    assert spec_from_options(None, "") == SourceSpec(kind=MICROPHONE, device=None)
+    assert spec_from_options("", None) is None
+    remembered = SourceSpec(kind=MICROPHONE, device="usb")
+    for argv in (["--wav", wav, "--loop"], ["--device", "pulse"]):
+        app_args = build_parser().parse_args(argv)
+        listen_args = listen_parser().parse_args(argv)
+        expected = spec_from_options(listen_args.wav, listen_args.device, listen_args.loop)
+        assert initial_source(app_args, remembered, microphone_ok=True) == expected
 
 
 def test_open_wav_pads_the_tail_and_paces_as_asked(write_wav) -> None:

@@ -20,6 +20,7 @@ from kws_gui.core.decision import DecisionSettings, Detection, rms_dbfs
 from kws_gui.core.frontend import DS_CNN, Frontend
 from kws_gui.core.model_file import KwsModel
 from kws_gui.paths import DEFAULT_MODEL
+from tests.core.conftest import declare_rate
 from tests.trainer.conftest import make_tiny_dataset, write_wav
 from trainer.data import DatasetError
 from trainer.stream_eval import (
@@ -154,6 +155,23 @@ def test_missing_keyword_or_noise_is_a_clear_error(tmp_path: Path) -> None:
         build_streams(root, "test", ("maybe",), SMALL)
     with pytest.raises(DatasetError, match="no background noise"):
         build_streams(root, "test", ("yes",), SMALL)
+
+
+def test_unreadable_or_absurd_clips_are_left_out_and_named(tmp_path: Path) -> None:
+    # Issue 8 for the streams --tune-decision builds after training: one bad file must not
+    # lose the trained model, and a header claiming 1 Hz must not decode to gigabytes.
+    root = make_tiny_dataset(tmp_path / "data", extra_words=("up",), speakers=4)
+    listed = (root / "testing_list.txt").read_text().split()
+    up_clips = [name for name in listed if name.startswith("up/")]
+    (root / up_clips[0]).write_bytes(b"not audio at all")
+    declare_rate(root / up_clips[1], 1)
+    streams = build_streams(root, "test", ("yes", "no"), SMALL)
+    skipped = dict(streams.skipped)
+    assert set(skipped) == set(up_clips[:2])
+    assert "1 Hz" in skipped[up_clips[1]]
+    assert [e.clip for e in streams.streams[OTHER_WORDS].events if e.clip in skipped] == []
+    assert len(streams.streams[KEYWORDS].events) == sum(n.split("/")[0] in ("yes", "no") for n in listed)
+    assert streams.describe()["skipped"] == [list(item) for item in streams.skipped]
 
 
 def _det(label: str, t: float) -> Detection:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -83,6 +83,7 @@ class RecorderPanel(QWidget):
         source_provider: Callable[[], SourceSpec | None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # takes the focus while recording
         self.ring_provider = ring_provider or (lambda: None)
         self.source_provider = source_provider or (lambda: None)
         self.store = ClipStore(root)
@@ -202,6 +203,13 @@ class RecorderPanel(QWidget):
         self._ready_timer.timeout.connect(self._update_ready)
         self._ready_timer.start()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Space while recording is swallowed: it must not stop the audio being captured."""
+        if self.busy and event.key() == Qt.Key.Key_Space:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     # ----------------------------------------------------------------- public
     @property
     def busy(self) -> bool:
@@ -227,6 +235,9 @@ class RecorderPanel(QWidget):
         if self.ring_provider() is None:
             self._say("no live audio: start the microphone (or a WAV source) in the live view", error=True)
             return
+        # The panel holds the focus while it records: the disabled button's focus would
+        # otherwise pass to the next button (Delete) or to the window (Space = Stop audio).
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.record_button.setEnabled(False)
         self._countdown_left = self.countdown.value()
         if self._countdown_left > 0:
@@ -373,6 +384,8 @@ class RecorderPanel(QWidget):
         self.big.setText("")
         self.level.setValue(-60)
         self._update_ready()
+        if self.hasFocus() and self.record_button.isEnabled():
+            self.record_button.setFocus(Qt.FocusReason.OtherFocusReason)  # Space records the next clip
 
     def _choose_folder(self) -> None:
         folder = choose_folder(self, "Record into", str(self.store.root))

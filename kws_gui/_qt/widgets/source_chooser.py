@@ -84,8 +84,9 @@ class SourceChooser(QWidget):
         grid.addWidget(self.browse_button, 2, 2)
         grid.addWidget(self.loop_box, 3, 1)
         grid.setColumnStretch(1, 1)
-        for widget in (self.device_combo, self.refresh_button, self.wav_path, self.browse_button):
-            widget.setMinimumHeight(TOUCH_HEIGHT)
+        touch = (self.mic_radio, self.wav_radio, self.loop_box, self.device_combo, self.refresh_button)
+        for widget in (*touch, self.wav_path, self.browse_button):
+            widget.setMinimumHeight(TOUCH_HEIGHT)  # the whole row height is the tap target
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.browse_button.clicked.connect(self._browse)
         self.device_combo.activated.connect(lambda _i: self._choose_microphone())

@@ -17,6 +17,7 @@ from PySide6.QtGui import QPainter
 
 from kws_gui._qt.widgets._plot_style import OTHER_COLOR
 from kws_gui._qt.widgets._rgba_image import RgbaImagePlot, colour_bytes, lookup_table
+from kws_gui.core.audio_io import SAMPLE_RATE
 from kws_gui.core.frontend import frame_view, rfft
 
 FLOOR_DB = -100.0
@@ -28,7 +29,7 @@ class SpectrogramWidget(RgbaImagePlot):
 
     def __init__(
         self,
-        sample_rate: int = 16000,
+        sample_rate: int = SAMPLE_RATE,
         seconds: float = 5.0,
         frame_length: int = 512,
         hop: int = 320,

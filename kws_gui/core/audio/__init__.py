@@ -19,6 +19,7 @@ from kws_gui.core.audio.spec import (
     SourceSpecError,
     open_source,
     parse_device,
+    spec_from_options,
 )
 from kws_gui.core.audio.wav_source import ArraySource, WavFileSource
 from kws_gui.core.audio_io import AudioFileError
@@ -42,5 +43,6 @@ __all__ = [
     "list_input_devices",
     "open_source",
     "parse_device",
+    "spec_from_options",
     "portaudio_status",
 ]

@@ -227,7 +227,9 @@ class MicrophoneSource(AudioSource):
             )
         except Exception as exc:
             raise AudioSourceError(f"cannot open {device_name!r} at {rate} Hz: {exc}") from exc
-        self.name = f"Microphone: {device_name} ({rate} Hz" + ("" if direct else f" -> {SAMPLE_RATE} Hz") + ")"
+        self.name = (
+            f"Microphone: {device_name} ({rate} Hz" + ("" if direct else f" -> {SAMPLE_RATE} Hz") + ")"
+        )
         if not direct:
             self._queue = queue.SimpleQueue()
             self._resampler_thread = threading.Thread(

@@ -61,6 +61,19 @@ class SourceSpec:
         return "default microphone" if self.device in (None, "") else f"microphone {self.device}"
 
 
+def spec_from_options(wav: str | Path | None, device: object = None, loop: bool = True) -> SourceSpec | None:
+    """The source the command-line options ``--wav``/``--loop`` or ``--device`` name (WAV first).
+
+    None when neither is given (the caller's default applies). Shared by ``kws-gui`` and
+    ``kws-listen``; a bad device string raises :class:`SourceSpecError`.
+    """
+    if wav:
+        return SourceSpec(kind=WAV, wav_path=str(wav), loop=loop)
+    if device is not None:
+        return SourceSpec(kind=MICROPHONE, device=parse_device(device))
+    return None
+
+
 def open_source(spec: SourceSpec, *, realtime: bool = True, tail_silence_s: float = 0.0) -> AudioSource:
     """The source ``spec`` describes, not started yet.
 
