@@ -28,6 +28,8 @@ from trainer.shipped import REAL  # noqa: E402
 
 MODELS = ROOT / "assets" / "models"
 WINDOW_SAVING_TARGET = 0.95
+#: The seed's optimised model: its 1 s window is the seed's latency comparison.
+SEED_MODEL = "ds_cnn.tflite"
 HOP_PREPROCESS_TARGET_US = 40.0
 HOP_TOTAL_TARGET_US = 150.0
 
@@ -37,16 +39,20 @@ def targets(result: dict) -> list[dict]:
     rows = {row["model"]: row for row in result["models"]}
     checks = []
     default = rows.get(DEFAULT_MODEL.name)
+    for name in dict.fromkeys((SEED_MODEL, DEFAULT_MODEL.name)):  # the seed's comparison, then the default
+        if name in rows and name != result["reference"]:
+            checks.append(
+                {
+                    "goal": f"1 s window, {name} vs {result['reference']}: latency saving",
+                    "measured": f"{rows[name]['latency_savings']:.1%} ({rows[name]['total']['median_us']:.0f} µs)",
+                    "target": f">= {WINDOW_SAVING_TARGET:.0%}",
+                    "met": rows[name]["latency_savings"] >= WINDOW_SAVING_TARGET,
+                }
+            )
     if default is not None:
         hop = default["streaming"]
         hop_ms = result["hop_s"] * 1000
         checks += [
-            {
-                "goal": f"1 s window, {default['model']} vs {result['reference']}: latency saving",
-                "measured": f"{default['latency_savings']:.1%} ({default['total']['median_us']:.0f} µs)",
-                "target": f">= {WINDOW_SAVING_TARGET:.0%}",
-                "met": default["latency_savings"] >= WINDOW_SAVING_TARGET,
-            },
             {
                 "goal": f"Preprocessing per {hop_ms:g} ms hop, {default['model']}",
                 "measured": f"{hop['preprocess']['median_us']:.0f} µs",
