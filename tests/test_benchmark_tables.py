@@ -84,3 +84,12 @@ def test_soak_benchmark_samples_the_memory_of_a_short_run(tmp_path: Path) -> Non
     result = soak.run(0.05, DEFAULT_MODEL, clip)
     assert result["inferences"] > 0 and result["rss_end_mb"] > 10
     assert result["rss_max_mb"] >= max(result["rss_warm_mb"], result["rss_end_mb"])
+
+
+def test_cold_hop_benchmark_times_the_same_work_warm_and_after_idling() -> None:
+    cold = _load_script("bench_cold_hop")
+    result = cold.run(DEFAULT_MODEL, runs=3, idle_s=0.001)
+    assert result["frames_per_hop"] == 7  # 100 ms of 16 kHz over a 16 ms frame step, rounded up
+    for key in ("hop_warm", "hop_after_sleep", "hop_after_spin"):
+        assert result[key]["median_us"] > 0
+    assert result["multiply_first_after_sleep_us"] > 0 and result["multiply_second_after_sleep_us"] > 0
