@@ -74,7 +74,6 @@ from kws_gui.core.audio_io import SAMPLE_RATE, AudioFileError, read_audio
 from kws_gui.core.dataset_index import (
     BACKGROUND_NOISE_DIR,
     MAX_CLIP_FILE_SECONDS,
-    MAX_NOISE_SECONDS,
     SILENCE_LABEL,
     SPLITS,
     DatasetError,
@@ -93,6 +92,7 @@ from kws_gui.core.decision import (
 from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.model_file import KwsModel
 from kws_gui.core.streaming_features import StreamingFeatures
+from trainer.data import load_background_noise
 
 log = logging.getLogger(__name__)
 SR = SAMPLE_RATE
@@ -168,7 +168,7 @@ class StreamSet:
     streams: dict[str, EvalStream]
     noise_source: str
     noise_pieces: int
-    #: (file relative to root, reason) of every clip that could not be read and was left out.
+    #: (file relative to root, reason) of every word clip that could not be read and was left out.
     skipped: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> dict[str, Any]:
@@ -228,28 +228,19 @@ def speech_bounds(audio: np.ndarray, frame: int = 160, below_peak_db: float = 35
     return int(loud[0] * frame), int((loud[-1] + 1) * frame)
 
 
-def _read_or_skip(
-    path: Path,
-    root: Path,
-    skipped: list[tuple[str, str]],
-    max_seconds: float,
-    max_file_seconds: float | None = None,
-) -> np.ndarray | None:
-    """A file's samples (bounded as the trainer's loaders bound them), or None, noted in ``skipped``."""
+def _read_word(path: Path, root: Path, skipped: list[tuple[str, str]]) -> np.ndarray | None:
+    """A word clip's samples (bounded as the trainer's clip loader bounds them), or None, noted in ``skipped``."""
     try:
-        return read_audio(path, SR, max_seconds=max_seconds, max_file_seconds=max_file_seconds)
+        return read_audio(path, SR, max_seconds=MAX_WORD_S, max_file_seconds=MAX_CLIP_FILE_SECONDS)
     except (AudioFileError, OSError, MemoryError) as exc:
-        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        skipped.append((name, str(exc)))
+        skipped.append((path.relative_to(root).as_posix(), str(exc)))
         return None
 
 
-def _noise_pool(
-    root: Path, clips: dict[str, list[Path]], skipped: list[tuple[str, str]]
-) -> tuple[list[np.ndarray], str]:
+def _noise_pool(root: Path, clips: dict[str, list[Path]]) -> tuple[list[np.ndarray], str]:
     """Noise pieces: the split's ``_silence_`` clips, else the ``_background_noise_`` files.
 
-    Unreadable files are left out and noted in ``skipped``.
+    Read by the trainer's background-noise loader (bounded; unreadable files skipped and logged).
     """
     files = clips.get(SILENCE_LABEL, [])
     source = f"{SILENCE_LABEL}/ clips of the split"
@@ -257,8 +248,7 @@ def _noise_pool(
         noise_dir = root / BACKGROUND_NOISE_DIR
         files = audio_files(noise_dir) if noise_dir.is_dir() else []
         source = f"{BACKGROUND_NOISE_DIR}/ files"
-    pieces = (_read_or_skip(p, root, skipped, max_seconds=MAX_NOISE_SECONDS) for p in files)
-    pool = [a for a in pieces if a is not None and rms_dbfs(a) >= MIN_NOISE_DBFS]
+    pool = [a for a in load_background_noise(files, SR) if rms_dbfs(a) >= MIN_NOISE_DBFS]
     if not pool:
         raise DatasetError(
             f"no background noise in {root} for the split: the streams need {SILENCE_LABEL}/ clips "
@@ -321,7 +311,7 @@ def _word_stream(
     pos = int(config.lead_s * SR)
     for i in rng.permutation(len(items)):
         word, path = items[int(i)]
-        audio = _read_or_skip(path, root, skipped, MAX_WORD_S, MAX_CLIP_FILE_SECONDS)
+        audio = _read_word(path, root, skipped)
         if audio is None:
             continue
         begin, end = speech_bounds(audio)
@@ -364,7 +354,7 @@ def build_streams(
     if missing:
         raise DatasetError(f"no {split} clips of the keyword(s) {', '.join(missing)} in {root}")
     skipped: list[tuple[str, str]] = []
-    pool, noise_source = _noise_pool(root, clips, skipped)
+    pool, noise_source = _noise_pool(root, clips)
     keyword_items = [(w, p) for w in keywords for p in clips[w]]
     other_items = [
         (w, p) for w, files in clips.items() if w not in keywords and w != SILENCE_LABEL for p in files
