@@ -17,8 +17,20 @@ For every clip of a batch, each step switchable (off by default except 2 and 4, 
    microphone, or one driven into clipping);
 6. the sum is clipped to ``[-1, 1]`` (what an ADC does to a clip that is too loud).
 
-SpecAugment-style time and frequency masks work on features, not audio:
-:func:`spec_augment` (called by :func:`trainer.features.augmented_features`).
+Two steps work on features, not audio (both called by
+:func:`trainer.features.augmented_features`):
+
+* **microphone response** on a ``channel_probability`` share of the clips
+  (:meth:`Augmenter.channel_gains`): the spectrum, noise included, is weighted by a
+  random frequency response - a spectral tilt of up to ``channel_tilt_db`` dB per
+  octave around 1 kHz (a muffled or a thin microphone), and each with probability
+  1/2 a 2nd-order high-pass (``channel_highpass_hz``, small or distant microphones
+  lose the bass) and low-pass (``channel_lowpass_hz``, band-limited or heavily
+  compressed recordings). Real test speakers whose microphone colours the voice
+  this way were the ones the live model missed. Applied to the magnitude spectrum
+  (:meth:`kws_gui.core.frontend.Frontend.frame_features`'s ``band_gain``), it costs
+  one multiply per spectrogram bin;
+* SpecAugment-style time and frequency masks: :func:`spec_augment`.
 
 NumPy only (no TensorFlow): the random draws are vectorised over the batch, the
 noise is added with one multiply-add per noisy row, reverb is one batched FFT. The
@@ -57,6 +69,29 @@ class Augmenter:
         self.noise = [np.asarray(n, dtype=np.float32).reshape(-1) for n in noise]
         self.noise = [n for n in self.noise if n.size > 0 and np.all(np.isfinite(n))]
         self.max_shift = int(round(config.time_shift_s * self.sample_rate))
+
+    def channel_gains(self, n: int, frequencies: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+        """Magnitude gains (n, len(frequencies)), float32, of a random microphone per clip.
+
+        Rows not drawn (``1 - channel_probability`` of them) are all ones; ``None`` when
+        the step is off. See the module docstring for the response.
+        """
+        cfg = self.config
+        if cfg.channel_probability <= 0 or n == 0:
+            return None
+        f = np.maximum(np.asarray(frequencies, dtype=np.float64), 1.0)[None, :]
+        active = rng.random(n) < cfg.channel_probability
+        tilt = rng.uniform(-cfg.channel_tilt_db, cfg.channel_tilt_db, size=n)
+        db = tilt[:, None] * np.log2(f / 1000.0)
+        gains = 10.0 ** (db / 20.0)
+        highpass = np.exp(rng.uniform(*np.log(cfg.channel_highpass_hz), size=n))
+        lowpass = np.exp(rng.uniform(*np.log(cfg.channel_lowpass_hz), size=n))
+        use_hp = rng.random(n) < 0.5
+        use_lp = rng.random(n) < 0.5
+        gains[use_hp] /= np.sqrt(1.0 + (highpass[use_hp, None] / f) ** 4)
+        gains[use_lp] /= np.sqrt(1.0 + (f / lowpass[use_lp, None]) ** 4)
+        gains[~active] = 1.0
+        return gains.astype(np.float32)
 
     def _noise_for(self, index: int, samples: int) -> np.ndarray:
         """Recording ``index``, repeated if needed so that it holds at least ``samples``."""

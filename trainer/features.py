@@ -25,7 +25,7 @@ def augmented_features(
 ) -> np.ndarray:
     """Features of a freshly augmented copy of ``audio`` (n, samples) -> (n, frames, features).
 
-    Call once per epoch for new shifts and noise. Works in batches of ``batch_size``
+    Call once per epoch for new shifts, noise and microphone responses. Works in batches of ``batch_size``
     clips so memory stays bounded; ``augmenter=None`` gives the plain features.
     ``spec`` adds SpecAugment masks filled with ``fill`` (the training mean per bin).
     """
@@ -37,9 +37,11 @@ def augmented_features(
     out = np.empty((x.shape[0], *frontend.config.feature_shape), dtype=np.float32)
     for start in range(0, x.shape[0], batch_size):
         chunk = x[start : start + batch_size]
+        gains = None
         if augmenter is not None:
             chunk = augmenter(chunk, rng)
-        out[start : start + len(chunk)] = frontend.batch_features(chunk)
+            gains = augmenter.channel_gains(len(chunk), frontend.band_frequencies, rng)
+        out[start : start + len(chunk)] = frontend.batch_features(chunk, band_gain=gains)
     if spec is not None and spec.masks > 0:
         spec_augment(out, rng, spec.masks, spec.time_width, spec.freq_width, fill)
     return out

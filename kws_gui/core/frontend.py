@@ -388,6 +388,12 @@ class Frontend:
         return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
 
     @cached_property
+    def band_frequencies(self) -> np.ndarray:
+        """Centre frequency (Hz) of each spectrogram bin in :attr:`mel_band`, float64."""
+        lo, hi = self.mel_band
+        return np.arange(lo, hi) * (self.config.sample_rate / self.fft_size)
+
+    @cached_property
     def band_mel_matrix(self) -> np.ndarray:
         """The rows of :attr:`mel_matrix` in :attr:`mel_band` (the others are zero), float64."""
         lo, hi = self.mel_band
@@ -414,14 +420,19 @@ class Frontend:
         """|STFT| with a periodic Hann window: shape (frames, fft_size // 2 + 1)."""
         return np.abs(rfft(self.frames(audio) * self.window, self.config.fft_size))
 
-    def frame_features(self, frames: np.ndarray) -> np.ndarray:
+    def frame_features(self, frames: np.ndarray, band_gain: np.ndarray | None = None) -> np.ndarray:
         """The features of frames: (..., frame_length) float32 -> (..., features) float32.
 
         Window, FFT, magnitude of the mel band, mel weights, ``log(mel + 1e-6)``, DCT.
+        ``band_gain`` (training only) multiplies the magnitudes of the mel band, bin by
+        bin (:attr:`band_frequencies`): a microphone's frequency response; it must
+        broadcast against ``(..., mel band bins)``.
         """
         lo, hi = self.mel_band
         spectrum = rfft(frames * self.window, self.fft_size)
         magnitude = np.abs(spectrum[..., lo:hi])
+        if band_gain is not None:
+            magnitude *= band_gain
         shape = magnitude.shape[:-1]
         # One 2-D product: NumPy runs a stacked (3-D) matmul as one small GEMM per clip.
         feats = magnitude.reshape(-1, hi - lo) @ self.band_mel_matrix
@@ -444,10 +455,13 @@ class Frontend:
         """Features of exactly one clip (padded with zeros / cropped to the clip length)."""
         return self.features(fit_to_length(window, self.config.clip_samples))
 
-    def batch_features(self, clips: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    def batch_features(
+        self, clips: np.ndarray, batch_size: int = 256, band_gain: np.ndarray | None = None
+    ) -> np.ndarray:
         """Features of a batch of equal-length clips: (n, samples) -> (n, frames, features).
 
         Vectorised over the batch; clips are padded / cropped to the clip length first.
+        ``band_gain`` (n, mel band bins): each clip's magnitude gains (see :meth:`frame_features`).
         """
         c = self.config
         clips = np.asarray(clips, dtype=np.float32)
@@ -463,7 +477,8 @@ class Frontend:
         for start in range(0, clips.shape[0], batch_size):
             chunk = clips[start : start + batch_size]
             framed = frame_view(chunk, c.frame_length, c.frame_step)
-            out[start : start + len(chunk)] = self.frame_features(framed)
+            gain = None if band_gain is None else band_gain[start : start + len(chunk), None, :]
+            out[start : start + len(chunk)] = self.frame_features(framed, gain)
         return out
 
 

@@ -34,6 +34,10 @@ class AugmentConfig:
     speed: float = 0.0
     reverb_probability: float = 0.0
     reverb_rt60_s: tuple[float, float] = (0.1, 0.5)
+    channel_probability: float = 0.0
+    channel_tilt_db: float = 6.0
+    channel_highpass_hz: tuple[float, float] = (80.0, 500.0)
+    channel_lowpass_hz: tuple[float, float] = (1500.0, 5000.0)
 
     def __post_init__(self) -> None:
         checks = {
@@ -42,6 +46,8 @@ class AugmentConfig:
             "background_volume": (self.background_volume, 0.0, math.inf),
             "speed": (self.speed, 0.0, 0.49),
             "reverb_probability": (self.reverb_probability, 0.0, 1.0),
+            "channel_probability": (self.channel_probability, 0.0, 1.0),
+            "channel_tilt_db": (self.channel_tilt_db, 0.0, 24.0),
         }
         for name, (value, low, high) in checks.items():
             _check_number(name, value, low, high)
@@ -49,6 +55,8 @@ class AugmentConfig:
             ("noise_snr_db", self.noise_snr_db, -30.0, 100.0),
             ("gain_db", self.gain_db, -60.0, 60.0),
             ("reverb_rt60_s", self.reverb_rt60_s, 0.01, MAX_RT60_S),
+            ("channel_highpass_hz", self.channel_highpass_hz, 1.0, 20000.0),
+            ("channel_lowpass_hz", self.channel_lowpass_hz, 1.0, 20000.0),
         ):
             if pair is None:
                 continue
@@ -93,6 +101,7 @@ _AUGMENT_OPTIONS = {
     "background_frequency": "noise_probability",
     "background_volume": "noise_volume",
     "speed": "speed_perturbation",
+    "channel_probability": "channel_probability",
     "masks": "spec_masks",
     "time_width": "spec_time_width",
     "freq_width": "spec_freq_width",
@@ -136,6 +145,7 @@ class TrainConfig:
     noise_snr_db: tuple[float, float] | None = None  # noise at an SNR in this range instead of a volume
     gain_db: tuple[float, float] | None = None  # random gain (dB) after the noise; loud clips clip
     reverb_probability: float = 0.0  # share of clips with synthetic room reverb
+    channel_probability: float = 0.0  # share of clips heard through a random microphone response
     spec_masks: int = 0  # SpecAugment: time and frequency masks per clip
     spec_time_width: int = 6  # frames, at most, per time mask
     spec_freq_width: int = 2  # feature bins, at most, per frequency mask
@@ -208,6 +218,7 @@ class TrainConfig:
             gain_db=self.gain_db,
             speed=self.speed_perturbation,
             reverb_probability=self.reverb_probability,
+            channel_probability=self.channel_probability,
         )
 
     def spec_augment_config(self) -> SpecAugmentConfig:
@@ -232,6 +243,7 @@ class TrainConfig:
             "gain_db": list(self.gain_db) if self.gain_db is not None else "off",
             "speed_perturbation": self.speed_perturbation or "off",
             "reverb_probability": self.reverb_probability or "off",
+            "channel_probability": self.channel_probability or "off",
             "spec_augment": (
                 {
                     "masks": self.spec_masks,

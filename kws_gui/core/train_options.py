@@ -252,6 +252,13 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
         "augmentation",
     ),
     _O(
+        "--channel-probability",
+        "channel_probability",
+        "float",
+        "augmentation: share of clips heard through a random microphone response (tilt, band limits)",
+        "augmentation",
+    ),
+    _O(
         "--spec-masks",
         "spec_masks",
         "int",

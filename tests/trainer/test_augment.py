@@ -99,6 +99,9 @@ def test_reproducible_with_the_same_seed() -> None:
         {"speed": 0.7},
         {"reverb_probability": -0.1},
         {"reverb_rt60_s": (0.1, 5.0)},
+        {"channel_probability": 1.5},
+        {"channel_tilt_db": -1.0},
+        {"channel_lowpass_hz": (4000.0, 1000.0)},
     ],
 )
 def test_bad_config_is_refused(kwargs: dict) -> None:
@@ -195,3 +198,22 @@ def test_spec_augment_masks_bands_with_the_fill_value() -> None:
     assert np.all(untouched == 1)
     with pytest.raises(ValueError, match="masks"):
         SpecAugmentConfig(masks=-1)
+
+
+def test_microphone_responses_on_a_share_of_clips_within_their_bounds() -> None:
+    config = AugmentConfig(channel_probability=0.5, channel_tilt_db=6.0)
+    aug = Augmenter(config, [])
+    freqs = np.array([50.0, 250.0, 1000.0, 4000.0])
+    gains = aug.channel_gains(400, freqs, np.random.default_rng(0))
+    assert gains.shape == (400, 4) and gains.dtype == np.float32
+    coloured = ~np.all(gains == 1.0, axis=1)
+    assert 0.4 < coloured.mean() < 0.6  # about half the clips
+    assert np.all(gains > 0) and np.all(np.isfinite(gains))
+    db = 20 * np.log10(gains[coloured])
+    # at 1 kHz only the filters act; 2 octaves away the tilt alone reaches at most 12 dB
+    assert np.all(db[:, 2] <= 1e-4) and np.all(db[:, 2] > -10.0)
+    assert np.all(db[:, 3] <= 12.0 + 1e-3)
+    assert (db[:, 0] < -12.0).any() and (db[:, 3] > 6.0).any()  # thin and bright ones both occur
+    again = aug.channel_gains(400, freqs, np.random.default_rng(0))
+    np.testing.assert_array_equal(gains, again)
+    assert Augmenter(AugmentConfig(), []).channel_gains(4, freqs, np.random.default_rng(0)) is None

@@ -61,3 +61,27 @@ def test_feature_stats_per_bin() -> None:
 def test_feature_stats_refuses_bad_shapes(shape: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="features"):
         feature_stats(np.zeros(shape, np.float32))
+
+
+def test_microphone_response_weights_the_spectrum_of_the_coloured_clips_only() -> None:
+    fe = Frontend(DS_CNN)
+    rng0 = np.random.default_rng(7)
+    clips = np.stack([synth_clip(i % 2, rng0) for i in range(6)])
+    config = AugmentConfig(time_shift_s=0.0, background_frequency=0.0, channel_probability=0.5)
+    aug = Augmenter(config, [])
+    coloured = augmented_features(clips, fe, aug, np.random.default_rng(3))
+    plain = fe.batch_features(clips)
+    rng = np.random.default_rng(3)
+    aug(clips, rng)  # the same draws as augmented_features makes
+    gains = aug.channel_gains(len(clips), fe.band_frequencies, rng)
+    same = np.all(gains == 1.0, axis=1)
+    assert same.any() and (~same).any()
+    np.testing.assert_array_equal(coloured[same], plain[same])
+    assert np.abs(coloured[~same] - plain[~same]).max() > 0.1
+    # a flat gain of g adds log(g) to every log-mel band: the MFCC c0 of each frame moves by
+    # log(g) times the DCT's c0 weight, the other coefficients stay
+    flat = fe.batch_features(clips, band_gain=np.full((6, fe.band_frequencies.size), 2.0, np.float32))
+    shift = flat - plain
+    loud = plain[..., 0] > np.median(plain[..., 0])  # frames well above the log offset
+    np.testing.assert_allclose(shift[..., 0][loud], np.log(2.0) * fe.dct_matrix[:, 0].sum(), rtol=1e-2)
+    assert np.abs(shift[..., 1:][loud]).max() < 1e-2
