@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from kws_gui._qt.controller import AppController
 from kws_gui._qt.file_dialogs import choose_file
+from kws_gui._qt.hop_history import HopHistory
 from kws_gui._qt.live_tab import LiveTab
 from kws_gui._qt.model_tab import ModelTab
 from kws_gui._qt.settings import ZOOM_RANGE, ZOOM_STEP, DisplaySettings
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._ring_pos = 0
         self._last_inferences = -1
         self._last_records_time = -1.0
+        self.history = HopHistory()  # the probability traces' hops, converted as they come
         self._labels: tuple[str, ...] = ()
         self._keywords: tuple[str, ...] = ()
         self._last_tick = time.monotonic()
@@ -582,16 +583,11 @@ class MainWindow(QMainWindow):
     def _plot_history(self, engine, snap) -> None:
         """The probability traces of the last seconds (hops of the labels now in use)."""
         hop = max(snap.settings.hop_s, 0.005)
-        records = [
-            r for r in engine.recent_records(int(HISTORY_S / hop) + 2) if r.smoothed.size == len(snap.labels)
-        ]
-        if not records:
-            return
-        n = len(records)
-        times = np.fromiter((r.time_s for r in records), dtype=np.float64, count=n)
-        segments = np.fromiter((r.segment for r in records), dtype=np.int64, count=n)
-        probs = np.stack([r.smoothed for r in records])
-        self.probabilities.set_history(times, probs, snap.time_s, segments)
+        capacity = int(HISTORY_S / hop) + 2
+        history = self.history
+        history.update(engine.recent_records(capacity), len(snap.labels), capacity)
+        if history.size:
+            self.probabilities.set_history(history.times, history.probs, snap.time_s, history.segments)
 
     # ------------------------------------------------------------ drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -55,6 +55,8 @@ def test_yes_clip_shows_yes_and_latency(make_window, qtbot, yes_wav, no_wav) -> 
     assert window.spectrogram.columns_added > 0
     assert window.features.shape == controller.model_info.frontend.feature_shape
     assert window.probabilities.updates > 0
+    # Each hop is converted for the plot once (not the whole history at every update).
+    assert 0 < window.history.converted <= len(controller.engine.recent_records(1000))
     status = window.status_source.text()
     assert status.startswith("running: WAV") and status.count("16000 Hz") == 1
     assert DEFAULT_MODEL.name in window.status_model.text()

@@ -100,6 +100,37 @@ def test_detection_display_fades_out(qtbot) -> None:
     display.repaint()
 
 
+def test_fading_word_is_measured_once(qtbot, monkeypatch) -> None:
+    """The 16 repaints of a fading word reuse its fonts: no text is measured again."""
+    from kws_gui._qt.widgets import detection_display
+
+    measured = []
+
+    class CountingMetrics(detection_display.QFontMetrics):
+        def __init__(self, *args) -> None:
+            measured.append(1)
+            super().__init__(*args)
+
+    monkeypatch.setattr(detection_display, "QFontMetrics", CountingMetrics)
+    display = DetectionDisplay(fade_s=1.0, hold_s=0.5)
+    qtbot.addWidget(display)
+    display.resize(400, 80)
+
+    def show_and_fade(start: float) -> None:
+        display.show_detection("yes", 0.93, now=start, cost_us=812.0)
+        display.grab()
+        for step in range(1, 17):
+            display.tick(now=start + 0.5 + step / 16)
+            display.grab()  # the last one: faded out, the idle text
+        assert display.opacity == 0.0
+
+    show_and_fade(100.0)
+    first = len(measured)
+    assert first > 0
+    show_and_fade(200.0)  # the same word and size: nothing measured again
+    assert len(measured) == first
+
+
 def test_detection_log_newest_first_and_capped(qtbot) -> None:
     log = DetectionLog(max_rows=3)
     qtbot.addWidget(log)

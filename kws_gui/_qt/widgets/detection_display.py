@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -35,6 +36,7 @@ class DetectionDisplay(QWidget):
         self._shown_at = 0.0
         self._opacity = 0.0
         self.idle_text = "listening..."
+        self._fonts: dict[tuple, Any] = {}  # fitted fonts and layouts (per size), until the font changes
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paints every pixel itself
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(40)
@@ -101,8 +103,23 @@ class DetectionDisplay(QWidget):
             self._opacity = opacity
             self.update()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts.clear()
+        super().changeEvent(event)
+
     def _fitted_font(self, text: str, rect: QRect, share: float, bold: bool) -> QFont:
-        """The widget's font, as tall as ``share`` of ``rect`` and no wider than ``rect``."""
+        """The widget's font, as tall as ``share`` of ``rect`` and no wider than ``rect``
+        (measured once per text and size: a fading word is repainted 16 times)."""
+        key = (text, rect.width(), rect.height(), share, bold)
+        font = self._fonts.get(key)
+        if font is None:
+            if len(self._fonts) > 64:
+                self._fonts.clear()
+            font = self._fonts[key] = self._measure_font(text, rect, share, bold)
+        return font
+
+    def _measure_font(self, text: str, rect: QRect, share: float, bold: bool) -> QFont:
         font = QFont(self.font())
         font.setBold(bold)
         size = max(10, int(rect.height() * share))
@@ -112,6 +129,17 @@ class DetectionDisplay(QWidget):
             font.setPixelSize(max(10, int(size * rect.width() / width)))
         return font
 
+    def _word_layout(self, word: str, rect: QRect) -> tuple[QFont, QRect, QFont]:
+        """The details' font, the word's place and font in ``rect`` (measured once per word and size)."""
+        key = ("layout", word, rect.width(), rect.height())
+        layout = self._fonts.get(key)
+        if layout is None:
+            small = self._fitted_font("99,999 µs", QRect(0, 0, rect.width() // 4, rect.height()), 0.3, False)
+            detail_width = QFontMetrics(small).horizontalAdvance("99,999 µs") + 8
+            word_rect = rect.adjusted(0, 0, -detail_width, 0)
+            layout = self._fonts[key] = (small, word_rect, self._fitted_font(word, word_rect, 0.8, True))
+        return layout
+
     def paintEvent(self, event) -> None:  # noqa: N802, ARG002
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(BACKGROUND))
@@ -120,11 +148,9 @@ class DetectionDisplay(QWidget):
             detail = f"{self.score:.0%}"
             if self.cost_us is not None:
                 detail += f"\n{self.cost_us:,.0f} µs"
-            small = self._fitted_font("99,999 µs", QRect(0, 0, rect.width() // 4, rect.height()), 0.3, False)
-            detail_width = QFontMetrics(small).horizontalAdvance("99,999 µs") + 8
-            word_rect = rect.adjusted(0, 0, -detail_width, 0)
             word = self.label.upper()
-            painter.setFont(self._fitted_font(word, word_rect, 0.8, True))
+            small, word_rect, word_font = self._word_layout(word, rect)
+            painter.setFont(word_font)
             color = QColor(self.color_of(self.label))
             color.setAlphaF(self._opacity)
             painter.setPen(color)

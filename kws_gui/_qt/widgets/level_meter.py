@@ -14,13 +14,15 @@ MIN_DB = -80.0
 #: Where the scale is labelled (dBFS).
 SCALE_DB = (0, -20, -40, -60)
 BAR_WIDTH = 12
+#: The bar's colour: green, orange from -12 dBFS, red above -3 dBFS; the peak line.
+QUIET, LOUD, CLIPPING, PEAK = (QColor(c) for c in ("#66bb6a", "#ffa726", "#ef5350", "#eeeeee"))
 
 
 class LevelMeter(QWidget):
     """Paints the current level (bar) and the recent peak (line) beside a dBFS scale.
 
     The scale and its labels are drawn once per size (and font) into a pixmap; a level
-    change repaints only when a pixel of the bar or the peak line changes.
+    change repaints only when a pixel of the bar or the peak line changes, and only the bar.
     """
 
     def __init__(self, peak_decay_db_per_s: float = 20.0) -> None:
@@ -30,6 +32,8 @@ class LevelMeter(QWidget):
         self._decay = peak_decay_db_per_s
         self._painted: tuple[int, int] | None = None
         self._scale: QPixmap | None = None
+        self._bar: QRectF | None = None  # _bar_rect(), kept until the size or font changes
+        self._bar_pixels = QRect()
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paints every pixel itself
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.setFixedWidth(self._width())
@@ -53,8 +57,11 @@ class LevelMeter(QWidget):
 
     def _bar_rect(self) -> QRectF:
         """Where the bar goes: under the "dBFS" caption, left of the labels."""
-        top = self.fontMetrics().height() + 2
-        return QRectF(2, top, BAR_WIDTH, max(1, self.height() - top - 2))
+        if self._bar is None:
+            top = self.fontMetrics().height() + 2
+            self._bar = QRectF(2, top, BAR_WIDTH, max(1, self.height() - top - 2))
+            self._bar_pixels = self._bar.toAlignedRect()
+        return self._bar
 
     def set_level(self, level_db: float, dt_s: float = 1 / 30) -> None:
         """New level in dBFS; the peak marker falls at the decay rate."""
@@ -65,7 +72,7 @@ class LevelMeter(QWidget):
         pixels = (int(self._y(self.level_db, bar)), int(self._y(self.peak_db, bar)))
         if pixels != self._painted:  # repaint only when a pixel changes
             self._painted = pixels
-            self.update(bar.toAlignedRect())
+            self.update(self._bar_pixels)
 
     @staticmethod
     def _y(db: float, bar: QRectF) -> float:
@@ -74,11 +81,14 @@ class LevelMeter(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._painted = None
         self._scale = None
+        self._bar = None
         super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.FontChange:
             self._scale = None
+            self._bar = None
+            self._painted = None
             self.setFixedWidth(self._width())
             self.update()
         super().changeEvent(event)
@@ -110,11 +120,9 @@ class LevelMeter(QWidget):
         painter.drawPixmap(event.rect(), self._scale, event.rect())
         bar = self._bar_rect()
         y = self._y(self.level_db, bar)
-        color = QColor("#66bb6a") if self.level_db < -12 else QColor("#ffa726")
-        if self.level_db > -3:
-            color = QColor("#ef5350")
+        color = QUIET if self.level_db < -12 else LOUD if self.level_db <= -3 else CLIPPING
         painter.fillRect(QRectF(bar.left(), y, bar.width(), bar.bottom() - y), color)
-        painter.setPen(QColor("#eeeeee"))
+        painter.setPen(PEAK)
         yp = int(self._y(self.peak_db, bar))
         painter.drawLine(int(bar.left()), yp, int(bar.right()), yp)
         painter.end()

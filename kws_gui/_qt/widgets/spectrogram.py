@@ -22,6 +22,16 @@ from kws_gui.core.frontend import frame_view, rfft
 
 FLOOR_DB = -100.0
 CEIL_DB = -10.0
+#: NumPy 2 computes a float32 FFT in single precision and writes into a given array, with
+#: less Python around the call than ``scipy.fft`` (which an older NumPy needs for float32).
+_NUMPY_FLOAT32_FFT = int(np.__version__.split(".")[0]) >= 2
+
+
+def _rfft(frames: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """One-sided FFT of float32 ``frames`` (complex64), into ``out`` when given (NumPy 2)."""
+    if _NUMPY_FLOAT32_FFT:
+        return np.fft.rfft(frames, axis=-1, out=out)
+    return rfft(frames, frames.shape[-1])
 
 
 class SpectrogramWidget(RgbaImagePlot):
@@ -60,7 +70,15 @@ class SpectrogramWidget(RgbaImagePlot):
         # Colour k for magnitudes from the k-th threshold on: dB steps of (CEIL - FLOOR) / 255.
         steps_db = FLOOR_DB + np.arange(1, 256) * (CEIL_DB - FLOOR_DB) / 255.0
         self._thresholds = (10.0 ** (steps_db / 20.0) / self._scale).astype(np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
+        # Samples not yet in a column, with room for a display frame's new ones (no allocation).
+        self._buffer = np.zeros(frame_length + 4 * sample_rate // 10, dtype=np.float32)
+        self._kept = 0
+        self._max_keep = (self.columns - 1) * hop + frame_length
+        most = 1 + (self._buffer.size - frame_length) // hop  # columns of a full buffer
+        self._windowed = np.zeros((most, frame_length), dtype=np.float32)
+        self._spectrum = np.zeros((most, frame_length // 2 + 1), dtype=np.complex64)
+        self._lut32 = self.lut.view(np.uint32).reshape(-1)  # one colour: one uint32 (4 bytes)
+        self._rgba32 = self.rgba.view(np.uint32).reshape(self.rows, self.columns)
         self._magnitude = np.zeros((self.columns, self.rows), dtype=np.float32)  # for image()
         self.columns_added = 0
         self._gap_after = 0  # columns_added at the last gap mark
@@ -72,7 +90,7 @@ class SpectrogramWidget(RgbaImagePlot):
 
     def clear_audio(self) -> None:
         """Forget all audio (e.g. the source changed)."""
-        self._pending = np.zeros(0, dtype=np.float32)
+        self._kept = 0
         self._magnitude.fill(0.0)
         self.rgba[:] = self.lut[0]
         self.write = 0
@@ -81,7 +99,7 @@ class SpectrogramWidget(RgbaImagePlot):
     def mark_gap(self) -> None:
         """A grey column where the audio stopped or changed (no frame joins the two sides);
         nothing when no column came since the last mark."""
-        self._pending = np.zeros(0, dtype=np.float32)
+        self._kept = 0
         if self.columns_added == self._gap_after:
             return
         self._gap_after = self.columns_added
@@ -91,29 +109,52 @@ class SpectrogramWidget(RgbaImagePlot):
         self.mark_changed()
 
     def append_samples(self, samples: np.ndarray) -> int:
-        """Add new audio; returns the number of spectrogram columns computed."""
+        """Add new audio; returns the number of spectrogram columns computed.
+
+        A display frame brings 1-2 columns: the samples go into a preallocated buffer
+        behind the ones left over, the windowed frames and their FFT into preallocated
+        arrays, the colours straight into the image (one ``uint32`` per pixel); only a
+        long stretch at once (after a stall) takes the general path with new arrays.
+        """
         x = np.asarray(samples, dtype=np.float32).reshape(-1)
         if x.size == 0:
             return 0
-        data = np.concatenate((self._pending, x)) if self._pending.size else x
-        # Never compute more columns than the image shows.
-        max_keep = (self.columns - 1) * self.hop + self.frame_length
-        if data.size > max_keep:
-            data = data[data.size - max_keep :]
-        n = 0 if data.size < self.frame_length else 1 + (data.size - self.frame_length) // self.hop
-        self._pending = data[n * self.hop :].copy()
-        if n == 0:
+        kept = self._kept
+        total = kept + x.size
+        if total < self.frame_length:  # no whole frame yet
+            self._buffer[kept:total] = x
+            self._kept = total
             return 0
+        if total <= self._buffer.size:
+            self._buffer[kept:total] = x
+            data = self._buffer[:total]
+        else:  # a long stretch
+            data = np.concatenate((self._buffer[:kept], x))
+        if data.size > self._max_keep:  # never compute more columns than the image shows
+            data = data[data.size - self._max_keep :]
+        n = 1 + (data.size - self.frame_length) // self.hop
         frames = frame_view(data[: (n - 1) * self.hop + self.frame_length], self.frame_length, self.hop)
-        spectrum = np.abs(rfft(frames * self._window, self.frame_length)[:, : self._bins])
+        if n <= self._windowed.shape[0]:
+            windowed = np.multiply(frames, self._window, out=self._windowed[:n])
+            spectrum = _rfft(windowed, self._spectrum[:n])
+        else:
+            spectrum = _rfft(frames * self._window, None)
+        magnitude = np.abs(spectrum[:, : self._bins])
         if self._pool > 1:
-            spectrum = spectrum.reshape(n, self.rows, self._pool).sum(axis=2)
-        idx = (self.write + np.arange(n)) % self.columns
-        self._magnitude[idx] = spectrum
+            magnitude = magnitude.reshape(n, self.rows, self._pool).sum(axis=2)
         # Row 0 of the image is the top of the screen: the highest frequency.
-        colours = np.searchsorted(self._thresholds, spectrum[:, ::-1], side="right")
-        self.rgba[:, idx] = self.lut[colours.T]
-        self.write = (self.write + n) % self.columns
+        colours = self._lut32[np.searchsorted(self._thresholds, magnitude[:, ::-1], side="right").T]
+        rest = data[n * self.hop :]
+        self._buffer[: rest.size] = rest  # the samples of the next column (a copy if they overlap)
+        self._kept = rest.size
+        w = self.write
+        first = min(n, self.columns - w)
+        self._magnitude[w : w + first] = magnitude[:first]
+        self._rgba32[:, w : w + first] = colours[:, :first]
+        if first < n:  # the buffer wraps around
+            self._magnitude[: n - first] = magnitude[first:]
+            self._rgba32[:, : n - first] = colours[:, first:]
+        self.write = (w + n) % self.columns
         self.columns_added += n
         self.mark_changed()
         return n
