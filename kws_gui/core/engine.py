@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import threading
 import time
 from collections import deque
@@ -296,9 +297,12 @@ class StreamingEngine:
 
     def recent_records(self, n: int = 100) -> list[InferenceRecord]:
         """The last ``n`` hops, oldest first."""
-        with self._lock:
-            records = list(self._records)
-        return records[-n:] if n > 0 else []
+        if n <= 0:
+            return []
+        with self._lock:  # from the newest end: the GUI asks ~50 of 1000 records 10x a second
+            newest_first = list(itertools.islice(reversed(self._records), n))
+        newest_first.reverse()
+        return newest_first
 
     def wait_for_source_end(self, timeout: float | None = None) -> bool:
         """Block until a finished (non-looping WAV) source has been fully processed."""

@@ -65,6 +65,7 @@ def test_detections_have_stream_times_from_samples_and_vad_skips_silence(engine_
     assert [r.time_s for r in records] == pytest.approx(np.arange(1, 51) * 0.1)
     assert [r.vad_skipped for r in records[9:11]] == [True, False]
     assert records[9].level_dbfs == -120.0 and records[12].level_dbfs == pytest.approx(-9.03, abs=0.1)
+    assert engine.recent_records(3) == records[-3:] and engine.recent_records(0) == []
 
 
 def test_snapshot_reports_latency_model_and_source(engine_factory, write_wav) -> None:
