@@ -28,6 +28,7 @@ class AudioRingBuffer:
         self._cond = threading.Condition(threading.Lock())
         self._waiting_for: list[int] = []  # positions readers wait for (under the lock)
         self._wake_at: float = math.inf  # the smallest of them
+        self._interrupts = 0  # counts interrupt_waiters calls (under the lock)
 
     # ------------------------------------------------------------------ writing
     def write(self, samples: np.ndarray) -> None:
@@ -62,14 +63,15 @@ class AudioRingBuffer:
         with self._cond:
             return self._window_locked(self._total, n)
 
-    def window(self, end: int, n: int) -> np.ndarray:
+    def window(self, end: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
         """The ``n`` samples ending at absolute position ``end`` (exclusive).
 
         Positions not written yet, before the start, or already overwritten read
-        as zeros, so the result always has ``n`` samples.
+        as zeros, so the result always has ``n`` samples. With ``out`` (float32, ``n``
+        samples) they are copied into it and ``out`` is returned: no allocation.
         """
         with self._cond:
-            return self._window_locked(end, n)
+            return self._window_locked(end, n, out)
 
     def read_since(self, position: int) -> tuple[np.ndarray, int]:
         """Samples written after absolute ``position`` (at most ``capacity``), and the new position."""
@@ -78,23 +80,40 @@ class AudioRingBuffer:
             n = min(max(total - int(position), 0), self.capacity)
             return self._window_locked(total, n), total
 
-    def wait_until(self, position: int, timeout: float | None = None) -> bool:
-        """Block until ``total_written >= position``; False on timeout."""
+    def wait_until(self, position: int, timeout: float | None = None, *, interruptible: bool = False) -> bool:
+        """Block until ``total_written >= position``; False on timeout.
+
+        An ``interruptible`` wait also ends (False) when :meth:`interrupt_waiters` is called.
+        """
         position = int(position)
         with self._cond:
             if self._total >= position:
                 return True
             self._waiting_for.append(position)
             self._wake_at = min(self._waiting_for)
+            interrupts = self._interrupts if interruptible else None
             try:
-                return self._cond.wait_for(lambda: self._total >= position, timeout)
+                self._cond.wait_for(
+                    lambda: self._total >= position or (interruptible and self._interrupts != interrupts),
+                    timeout,
+                )
+                return self._total >= position
             finally:
                 self._waiting_for.remove(position)
                 self._wake_at = min(self._waiting_for, default=math.inf)
 
-    def _window_locked(self, end: int, n: int) -> np.ndarray:
+    def interrupt_waiters(self) -> None:
+        """End every interruptible :meth:`wait_until` now (False unless its position is reached)."""
+        with self._cond:
+            self._interrupts += 1
+            self._cond.notify_all()
+
+    def _window_locked(self, end: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
         n = int(n)
-        out = np.zeros(max(n, 0), dtype=np.float32)
+        if out is None:
+            out = np.zeros(max(n, 0), dtype=np.float32)
+        elif out.shape != (max(n, 0),):
+            raise ValueError(f"out has shape {out.shape}, expected ({n},)")
         if n <= 0:
             return out
         end = int(end)
@@ -103,12 +122,17 @@ class AudioRingBuffer:
         lo = max(start, 0, self._total - self.capacity)
         hi = min(end, self._total)
         if hi <= lo:
+            out[:] = 0.0
             return out
         a = lo % self.capacity
         count = hi - lo
         first = min(count, self.capacity - a)
         dst = lo - start
+        if dst > 0:
+            out[:dst] = 0.0
         out[dst : dst + first] = self._data[a : a + first]
         if first < count:
             out[dst + first : dst + count] = self._data[: count - first]
+        if dst + count < n:
+            out[dst + count :] = 0.0
         return out
