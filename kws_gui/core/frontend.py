@@ -457,29 +457,19 @@ class Frontend:
         ``band_gain`` (training only) multiplies the magnitudes of the mel band, bin by
         bin (:attr:`band_frequencies`): a microphone's frequency response; it must
         broadcast against ``(..., mel band bins)``.
-
-        A hop computes only a few frames, so the cost is mostly per call: one temporary
-        per stage, the magnitudes written straight into the float64 array the mel
-        product reads (the float32 magnitudes, widened exactly: the numbers the
-        product's own type promotion gave).
         """
         lo, hi = self.mel_band
-        shape = frames.shape[:-1]
-        windowed = frames * self.window
-        spectrum = rfft(windowed.reshape(-1, windowed.shape[-1]), self.fft_size)
-        if band_gain is None:
-            magnitude = np.empty((spectrum.shape[0], hi - lo))
-            np.abs(spectrum[:, lo:hi], out=magnitude)
-        else:  # float32 magnitudes times the gain, as the gain's callers expect
-            band = np.abs(spectrum[:, lo:hi]).reshape(*shape, hi - lo)
-            band *= band_gain
-            magnitude = band.reshape(-1, hi - lo)
+        spectrum = rfft(frames * self.window, self.fft_size)
+        magnitude = np.abs(spectrum[..., lo:hi])
+        if band_gain is not None:
+            magnitude *= band_gain
+        shape = magnitude.shape[:-1]
         # One 2-D product: NumPy runs a stacked (3-D) matmul as one small GEMM per clip.
-        feats = np.matmul(magnitude, self.band_mel_matrix)
+        feats = magnitude.reshape(-1, hi - lo) @ self.band_mel_matrix
         feats += LOG_OFFSET
         np.log(feats, out=feats)
         if self._dct_matrix64 is not None:
-            feats = np.matmul(feats, self._dct_matrix64)
+            feats = feats @ self._dct_matrix64
         return feats.astype(np.float32).reshape(*shape, feats.shape[-1])
 
     def log_mel(self, audio: np.ndarray) -> np.ndarray:
