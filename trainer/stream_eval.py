@@ -614,9 +614,12 @@ class _PaddedStream:
     def __init__(self, samples: np.ndarray) -> None:
         self.samples = samples
 
-    def window(self, end: int, n: int) -> np.ndarray:
-        """A copy of the ``n`` samples before ``end``."""
-        return self.samples[end - n : end].copy()
+    def window(self, end: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """A copy of the ``n`` samples before ``end`` (into ``out`` when given)."""
+        if out is None:
+            return self.samples[end - n : end].copy()
+        out[:] = self.samples[end - n : end]
+        return out
 
 
 def compute_posteriors(

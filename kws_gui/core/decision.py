@@ -174,18 +174,31 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return max(10.0 * math.log10(power), SILENCE_DBFS)
 
 
+def power_dbfs(power: float) -> float:
+    """A mean power (mean square of float samples) in dB relative to full scale; silence -> -120."""
+    if power <= 1e-12:
+        return SILENCE_DBFS
+    return max(10.0 * math.log10(power), SILENCE_DBFS)
+
+
+def hop_powers(samples: np.ndarray, hop: int) -> np.ndarray:
+    """Sum of squares of each whole ``hop``-sample segment of float32 ``samples``, counted from the end.
+
+    Each segment's sum depends only on its samples (the engine keeps them hop by hop and
+    gets the numbers :func:`peak_hop_dbfs` computes on the whole window).
+    """
+    usable = (samples.size // hop) * hop
+    segments = samples[samples.size - usable :].reshape(-1, hop)
+    return np.einsum("ij,ij->i", segments, segments)
+
+
 def peak_hop_dbfs(window: np.ndarray, hop: int) -> float:
     """RMS level (dBFS) of the loudest ``hop``-sample segment of ``window`` (counted from its end)."""
     x = np.asarray(window, dtype=np.float32)
     hop = max(1, int(hop))
-    usable = (x.size // hop) * hop
-    if usable == 0:
+    if x.size < hop:
         return rms_dbfs(x)
-    segments = x[x.size - usable :].reshape(-1, hop)
-    power = float(np.max(np.einsum("ij,ij->i", segments, segments))) / hop
-    if power <= 1e-12:
-        return SILENCE_DBFS
-    return max(10.0 * math.log10(power), SILENCE_DBFS)
+    return power_dbfs(float(np.max(hop_powers(x, hop))) / hop)
 
 
 class DecisionMaker:

@@ -43,7 +43,15 @@ from pathlib import Path
 import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError
-from kws_gui.core.decision import DecisionMaker, DecisionSettings, Detection, peak_hop_dbfs, rms_dbfs
+from kws_gui.core.decision import (
+    DecisionMaker,
+    DecisionSettings,
+    Detection,
+    hop_powers,
+    peak_hop_dbfs,
+    power_dbfs,
+    rms_dbfs,
+)
 from kws_gui.core.frontend import limit_blas_threads
 from kws_gui.core.latency import LatencyStats, RollingLatency
 from kws_gui.core.model_file import KwsModel
@@ -52,6 +60,9 @@ from kws_gui.core.streaming_features import StreamingFeatures
 
 #: A live source more than this far ahead of the worker makes it skip to the newest hop.
 MAX_REALTIME_LAG_S = 1.0
+#: How long the worker waits past the time its next hop's audio is due (a realtime source
+#: that stopped delivering: the end of a file); stop, a new source, model or settings wake
+#: it at once (AudioRingBuffer.interrupt_waiters).
 _POLL_S = 0.05
 #: Every this many classified hops the features of the whole window are computed again
 #: (timed as the full-window figure; the result is the same matrix).
@@ -187,6 +198,10 @@ class StreamingEngine:
         self._window_preprocess = RollingLatency()
         self._window_total = RollingLatency()
         self._stream = StreamingFeatures(model.frontend)
+        # The VAD's hop powers (sum of squares) by the absolute end of their hop, for one
+        # (stream start, hop): each hop's audio is squared once, not the window's every hop.
+        self._hop_power: dict[int, float] = {}
+        self._hop_power_key: tuple[int, int] | None = None
         self._zeros = np.zeros(len(model.labels), dtype=np.float32)
         self._time_s = 0.0
         self._time_origin_s = 0.0  # stream time at the current source's first sample
@@ -232,6 +247,7 @@ class StreamingEngine:
     def stop(self) -> None:
         """Stop the current source and the worker thread; :meth:`start` resumes the worker."""
         self._running.clear()
+        self.ring.interrupt_waiters()
         with self._progress:
             self._progress.notify_all()
         with self._source_lock:
@@ -271,11 +287,13 @@ class StreamingEngine:
         """Use ``model`` from the next hop on; returns at once, audio keeps flowing."""
         with self._lock:
             self._pending_model = model
+        self.ring.interrupt_waiters()
 
     def update_settings(self, settings: EngineSettings) -> None:
         """Apply new hop/decision settings from the next hop on (``ring_seconds`` is ignored)."""
         with self._lock:
             self._pending_settings = settings
+        self.ring.interrupt_waiters()
 
     @property
     def error(self) -> str | None:
@@ -374,6 +392,7 @@ class StreamingEngine:
             if not continue_time:
                 self._time_s = 0.0  # the new stream's clock; readers never see the old one's time
             self._source_done.clear()
+        self.ring.interrupt_waiters()
         if source is None:
             return
         if source.realtime:
@@ -402,7 +421,7 @@ class StreamingEngine:
         while self._running.is_set():
             self._apply_pending()
             boundary = self._next_boundary
-            if not self.ring.wait_until(boundary, _POLL_S):
+            if not self.ring.wait_until(boundary, self._wait_s(boundary), interruptible=True):
                 self._check_source_end()
                 continue
             with self._lock:
@@ -425,6 +444,14 @@ class StreamingEngine:
                 self._next_boundary = boundary + hop
                 self._progress.notify_all()
             self._check_source_end()
+
+    def _wait_s(self, boundary: int) -> float:
+        """How long to wait for ``boundary``: until its audio is due (+ :data:`_POLL_S`) from a
+        running realtime source, else :data:`_POLL_S` (polling for the source's end)."""
+        source = self._source
+        if source is None or not source.realtime or source.finished or not source.is_running:
+            return _POLL_S
+        return _POLL_S + max(0, boundary - self.ring.total_written) / SAMPLE_RATE
 
     def _check_source_end(self) -> None:
         source = self._source
@@ -502,17 +529,14 @@ class StreamingEngine:
         t0 = time.perf_counter_ns()
         model = self._model
         n = model.frontend_config.clip_samples
-        window = self.ring.window(boundary, n)
-        before_source = self._source_start - (boundary - n)
-        if before_source > 0:  # audio of a previous source is not this stream's
-            window[: min(before_source, n)] = 0.0
         time_s = self._time_origin_s + (boundary - self._source_start) / SAMPLE_RATE
         hop = self._settings.hop_samples
-        level = rms_dbfs(window[-hop:])
+        last_hop = self._stream_audio(boundary, min(hop, n))  # the window's last hop
+        level = rms_dbfs(last_hop)
         decision_settings = self._settings.decision
         skipped = (
             decision_settings.vad_enabled
-            and peak_hop_dbfs(window, hop) < decision_settings.vad_threshold_dbfs
+            and self._peak_hop_dbfs(boundary, n, hop, last_hop) < decision_settings.vad_threshold_dbfs
         )
         detection = None
         features = None
@@ -566,6 +590,43 @@ class StreamingEngine:
         for listener in listeners:
             with contextlib.suppress(Exception):  # a broken listener must not stop detection
                 listener(detection)
+
+    def _stream_audio(self, end: int, n: int) -> np.ndarray:
+        """The ``n`` samples before ``end``, a previous source's audio read as zeros."""
+        samples = self.ring.window(end, n)
+        before_source = self._source_start - (end - n)
+        if before_source > 0:  # audio of a previous source is not this stream's
+            samples[: min(before_source, n)] = 0.0
+        return samples
+
+    def _peak_hop_dbfs(self, boundary: int, n: int, hop: int, last_hop: np.ndarray) -> float:
+        """``peak_hop_dbfs`` of the ``n``-sample window ending at ``boundary``, from the hops' powers.
+
+        The window's hops are those the worker has just processed; each one's power is kept
+        (:func:`~kws_gui.core.decision.hop_powers`, the numbers ``peak_hop_dbfs`` computes),
+        so a hop reads its own audio, not the whole window. Hops not seen (the first window,
+        dropped hops) are read from the ring.
+        """
+        count = n // hop
+        if count == 0:  # a hop longer than the window: the window's level
+            return peak_hop_dbfs(self._stream_audio(boundary, n), hop)
+        key = (self._source_start, hop)
+        powers = self._hop_power
+        if key != self._hop_power_key:
+            powers.clear()
+            self._hop_power_key = key
+        powers[boundary] = float(hop_powers(last_hop, hop)[0])
+        oldest = boundary - (count - 1) * hop
+        peak = 0.0
+        for end in range(oldest, boundary + 1, hop):
+            power = powers.get(end)
+            if power is None:
+                power = powers[end] = float(hop_powers(self._stream_audio(end, hop), hop)[0])
+            peak = max(peak, power)
+        if len(powers) > 2 * count:
+            for end in [e for e in powers if e < oldest]:
+                del powers[end]
+        return power_dbfs(peak / hop)
 
     def _classify(self, model: KwsModel, boundary: int) -> tuple[np.ndarray, np.ndarray, int, int, bool]:
         """Features (new frames only, or the whole window), probabilities, their ns, whole or not.

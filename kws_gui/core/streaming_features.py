@@ -25,19 +25,23 @@ from kws_gui.core.frontend import Frontend, frame_view
 
 
 class SampleReader(Protocol):
-    """What :class:`StreamingFeatures` reads: ``window(end, n)`` as :class:`AudioRingBuffer` has.
+    """What :class:`StreamingFeatures` reads: ``window(end, n, out)`` as :class:`AudioRingBuffer` has.
 
-    It returns a new array of the ``n`` samples before absolute position ``end``.
+    It copies the ``n`` samples before absolute position ``end`` into ``out`` (float32,
+    ``n`` samples) and returns ``out``.
     """
 
-    def window(self, end: int, n: int) -> np.ndarray: ...
+    def window(self, end: int, n: int, out: np.ndarray | None = None) -> np.ndarray: ...
 
 
 class StreamingFeatures:
     """The feature matrix of the newest complete window, updated frame by frame.
 
     Not thread-safe (one worker updates it); every update returns a new array, so a
-    matrix handed to other threads never changes.
+    matrix handed to other threads never changes. The samples are read into one buffer
+    kept for the stream, and the frames of each count of new frames are views of it made
+    once: a hop's cost is the frontend's, not allocating, copying and framing.
+    ``frame_features`` gets such a view: it must not keep it.
     """
 
     def __init__(self, frontend: Frontend, origin: int = 0) -> None:
@@ -51,6 +55,17 @@ class StreamingFeatures:
         self._last_frame: int | None = None  # grid index of the matrix's newest frame
         #: Frames computed by the last :meth:`update` (``num_frames`` for a whole window).
         self.frames_computed = 0
+        span = (self.num_frames - 1) * self.frame_step + self.frame_length
+        self._samples = np.zeros(span, np.float32)  # the samples of the frames being computed
+        self._views: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # new frames -> (samples, frames)
+
+    def _frames_of(self, new: int) -> tuple[np.ndarray, np.ndarray]:
+        """The buffer's first samples for ``new`` frames, and those frames (views, made once)."""
+        views = self._views.get(new)
+        if views is None:
+            samples = self._samples[: (new - 1) * self.frame_step + self.frame_length]
+            views = self._views[new] = (samples, frame_view(samples, self.frame_length, self.frame_step))
+        return views
 
     def reset(self, origin: int) -> None:
         """A new stream starts at absolute sample ``origin``: forget every frame."""
@@ -80,13 +95,13 @@ class StreamingFeatures:
         if new <= 0 and self.matrix is not None:  # no frame completed since the last call
             self.frames_computed = 0
             return self.matrix
-        first = last - new + 1
-        start = self.origin + first * self.frame_step
-        span = (new - 1) * self.frame_step + self.frame_length
-        samples = np.asarray(reader.window(start + span, span), dtype=np.float32)
+        start = self.origin + (last - new + 1) * self.frame_step
+        samples, frames = self._frames_of(new)
+        span = samples.shape[0]
+        reader.window(start + span, span, samples)
         if start < self.origin:  # before the stream began: zeros, as the engine's window has
             samples[: min(self.origin - start, span)] = 0.0
-        features = self.frontend.frame_features(frame_view(samples, self.frame_length, self.frame_step))
+        features = self.frontend.frame_features(frames)
         if new == self.num_frames or self.matrix is None:
             matrix = features
         else:

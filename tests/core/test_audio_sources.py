@@ -18,6 +18,7 @@ from kws_gui.core.audio import (
     list_input_devices,
     portaudio_status,
 )
+from kws_gui.core.audio_io import read_audio
 from tests.core.conftest import SR, FakeInputStream, declare_rate, silence, tone, write_long_noise
 
 
@@ -61,6 +62,29 @@ def test_wav_is_resampled_to_16k(write_wav) -> None:
     source.start(got)
     assert source.wait(10)
     assert got.samples.size == pytest.approx(SR * 0.5, abs=2)
+
+
+@pytest.mark.parametrize(
+    ("rate", "seconds", "block_s", "lead_s", "tail_s"),
+    [(16000, 2.3, 0.02, 0.0, 0.0), (8000, 1.37, 0.0213, 0.013, 1.33), (44100, 0.7, 0.1, 2.1, 0.05)],
+)
+def test_wav_blocks_are_the_padded_file_cut_in_equal_blocks(
+    write_wav, rate, seconds, block_s, lead_s, tail_s
+):
+    """Blocks of exactly ``block`` samples (the last one shorter), across the decoder's chunks
+    (1 s and more) and the silences: the padded file's samples, in order."""
+    noise = np.random.default_rng(1).uniform(-0.5, 0.5, int(rate * seconds)).astype(np.float32)
+    path = write_wav(noise, rate=rate)
+    source = WavFileSource(
+        path, realtime=False, block_s=block_s, lead_silence_s=lead_s, tail_silence_s=tail_s
+    )
+    blocks = list(source._one_pass())
+    lead, tail = int(round(lead_s * SR)), int(round(tail_s * SR))
+    expected = np.concatenate([np.zeros(lead, np.float32), read_audio(path), np.zeros(tail, np.float32)])
+    sizes = [b.size for b in blocks]
+    assert sizes[:-1] == [source.block] * (len(blocks) - 1) and 0 < sizes[-1] <= source.block
+    assert all(b.dtype == np.float32 and b.ndim == 1 for b in blocks)
+    np.testing.assert_array_equal(np.concatenate(blocks), expected)
 
 
 def test_wav_loop_repeats_until_stopped(write_wav) -> None:

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from kws_gui.core.audio import AudioSourceError, MicrophoneSource, WavFileSource
+from kws_gui.core.audio import ArraySource, AudioSourceError, MicrophoneSource, WavFileSource
 from kws_gui.core.audio_io import read_audio
-from kws_gui.core.decision import DecisionSettings
+from kws_gui.core.decision import DecisionSettings, peak_hop_dbfs, rms_dbfs
 from kws_gui.core.engine import EngineSettings, StreamingEngine
 from kws_gui.core.frontend import DS_CNN, REFERENCE, Frontend
 from tests.conftest import REAL_NO, REAL_YES, shared_data
@@ -387,3 +387,48 @@ def test_streamed_features_equal_the_full_window_across_swaps_and_sources(engine
         expected = Frontend(config).window_features(window)
         np.testing.assert_allclose(features, expected, atol=1e-5, rtol=0, err_msg=f"hop {i}")
     assert source == 1
+
+
+def test_vad_and_level_equal_those_of_the_whole_window_without_reading_it(engine_factory) -> None:
+    """The gate keeps each hop's power: the same decisions and levels as peak_hop_dbfs on the window,
+    across a second source (whose earlier audio reads as zeros), and the ring is never asked
+    for a whole window per hop."""
+    rng = np.random.default_rng(3)
+    hop, n = 1600, DS_CNN.clip_samples
+    levels = rng.uniform(-70.0, -25.0, 40)  # around the -45 dBFS threshold, one level per hop
+    levels[10:22] = -200.0  # a stretch of silence longer than the window
+    first = np.repeat(10 ** (levels / 20), hop) * rng.standard_normal(40 * hop)
+    second = np.repeat(10 ** (rng.uniform(-70.0, -25.0, 25) / 20), hop) * rng.standard_normal(25 * hop)
+    engine = engine_factory()
+    reads: list[int] = []
+    window = engine.ring.window
+
+    def spy(end: int, count: int, out: np.ndarray | None = None) -> np.ndarray:
+        reads.append(count)
+        return window(end, count, out)
+
+    engine.ring.window = spy
+    streams = []
+    for samples in (first, second):
+        samples = samples.astype(np.float32)
+        engine.set_source(ArraySource(samples, realtime=False), continue_time=bool(streams))
+        assert engine.wait_for_source_end(30)
+        streams.append(samples)
+    records = engine.recent_records(1000)
+    assert len(records) == 65
+    for k, record in enumerate(records):
+        stream, end = (streams[0], (k + 1) * hop) if k < 40 else (streams[1], (k - 39) * hop)
+        audio = np.concatenate([np.zeros(n, np.float32), stream[:end]])[-n:]  # zeros before the source
+        assert record.vad_skipped == (peak_hop_dbfs(audio, hop) < -45.0)
+        assert record.level_dbfs == rms_dbfs(audio[-hop:])
+    assert {r.vad_skipped for r in records} == {True, False}
+    assert n not in reads and max(reads) < n
+
+
+def test_stop_ends_the_workers_wait_for_audio(engine_factory) -> None:
+    """A worker waiting for a realtime source's next hop (a long wait) ends when the engine stops."""
+    engine = engine_factory()
+    engine.set_source(ArraySource(np.zeros(SR, np.float32), loop=True))
+    assert engine.ring.wait_until(1, 10)
+    engine.stop()
+    assert engine._thread is None and not engine.source.is_running

@@ -136,3 +136,21 @@ def test_from_dict_round_trip_and_unknown_key() -> None:
     with pytest.raises(FrontendConfigError) as info:
         FrontendConfig.from_dict({**DS_CNN.to_dict(), "hop": 1})
     assert info.value.field == "hop"
+
+
+def test_rfft_gives_scipy_ffts_numbers_and_a_unit_band_gain_changes_nothing() -> None:
+    import scipy.fft
+
+    from kws_gui.core.frontend import frame_view, rfft
+
+    rng = np.random.default_rng(2)
+    frames = rng.standard_normal((2, 7, 512)).astype(np.float32)
+    np.testing.assert_array_equal(rfft(frames, 512), scipy.fft.rfft(frames, axis=-1))
+    np.testing.assert_array_equal(
+        rfft(frames[..., :400], 512), scipy.fft.rfft(frames[..., :400], n=512, axis=-1)
+    )
+    assert rfft(frames, 512).dtype == np.complex64
+    frontend = Frontend(DS_CNN)
+    framed = frame_view(_clips(1)[0], DS_CNN.frame_length, DS_CNN.frame_step)
+    unit = np.ones(frontend.band_frequencies.size, np.float32)
+    np.testing.assert_array_equal(frontend.frame_features(framed, unit), frontend.frame_features(framed))

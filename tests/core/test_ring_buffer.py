@@ -126,3 +126,34 @@ def test_a_waiting_reader_is_woken_only_when_its_position_is_reached() -> None:
     reader.join(10)
     assert done.is_set() and wakeups == [100]
     assert ring._waiting_for == [] and ring.wait_until(50, 0)  # already there: no wait at all
+
+
+def test_window_into_a_buffer_overwrites_all_of_it() -> None:
+    ring = AudioRingBuffer(16)
+    ring.write(ramp(1, 20))  # 1..4 overwritten, 5..20 kept
+    out = np.full(6, -1.0, np.float32)
+    for end in (3, 8, 20, 23, 40):  # before the kept samples, across their start, inside, past the end
+        assert ring.window(end, 6, out) is out
+        np.testing.assert_array_equal(out, ring.window(end, 6))
+    with pytest.raises(ValueError, match="shape"):
+        ring.window(20, 5, out)
+
+
+def test_interrupt_ends_only_interruptible_waits() -> None:
+    ring = AudioRingBuffer(100)
+    results: dict[str, bool] = {}
+
+    def wait(name: str, interruptible: bool) -> None:
+        results[name] = ring.wait_until(50, 10, interruptible=interruptible)
+
+    threads = [threading.Thread(target=wait, args=(name, name == "engine")) for name in ("engine", "other")]
+    for thread in threads:
+        thread.start()
+    while len(ring._waiting_for) < 2:
+        threading.Event().wait(0.001)
+    ring.interrupt_waiters()
+    threads[0].join(5)
+    assert results == {"engine": False}  # the interruptible wait ended, the other one still waits
+    ring.write(np.zeros(50, np.float32))
+    threads[1].join(5)
+    assert results == {"engine": False, "other": True}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from abc import abstractmethod
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from kws_gui.core.audio.base import SAMPLE_RATE, AudioSource, AudioSourceError, SampleCallback
-from kws_gui.core.audio_io import AudioReader
+from kws_gui.core.audio_io import BLOCK_FRAMES, AudioReader
 
 
 class PacedSource(AudioSource):
@@ -32,6 +33,9 @@ class PacedSource(AudioSource):
         self.name = name + (" (loop)" if self.loop else "")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        # Held while no stop is asked for: the playback thread sleeps in its acquire (one C
+        # call; Event.wait costs a Condition, a new lock and a deque per block), stop releases it.
+        self._wake = threading.Lock()
         self._position = 0  # samples of the current pass delivered (where a restart continues)
 
     @abstractmethod
@@ -54,9 +58,13 @@ class PacedSource(AudioSource):
         if self.finished:
             self._position = 0
         self._stop.clear()
+        self._wake = threading.Lock()
+        self._wake.acquire()
         self.finished = False
         self.error = None
-        self._thread = threading.Thread(target=self._run, args=(on_samples,), name="wav-source", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(on_samples, self._wake), name="wav-source", daemon=True
+        )
         self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -69,11 +77,13 @@ class PacedSource(AudioSource):
     def stop(self) -> None:
         """Stop the playback thread and wait for it."""
         self._stop.set()
+        with contextlib.suppress(RuntimeError):  # released already (stopped before)
+            self._wake.release()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 
-    def _run(self, on_samples: SampleCallback) -> None:
+    def _run(self, on_samples: SampleCallback, wake: threading.Lock) -> None:
         t0 = time.monotonic()
         delivered = 0
         skip = self._position  # a restart continues the pass where it stopped
@@ -93,7 +103,7 @@ class PacedSource(AudioSource):
                         # Deliver a block once it would have been recorded (no drift).
                         due = t0 + (delivered + block.size) / SAMPLE_RATE
                         delay = due - time.monotonic()
-                        if delay > 0 and self._stop.wait(delay):
+                        if delay > 0 and wake.acquire(timeout=delay):  # released by stop
                             return
                     elif self._stop.is_set():
                         return
@@ -145,21 +155,40 @@ class WavFileSource(PacedSource):
         return self._reader.duration_s + (self._lead + self._tail) / SAMPLE_RATE
 
     def _silence(self, samples: int) -> Iterator[np.ndarray]:
-        for start in range(0, samples, self.block):
-            yield np.zeros(min(self.block, samples - start), np.float32)
+        """``samples`` zeros as views of one read-only chunk (the callback copies what it keeps)."""
+        if samples <= 0:
+            return
+        chunk = np.zeros(min(samples, BLOCK_FRAMES), np.float32)
+        chunk.flags.writeable = False
+        for start in range(0, samples, chunk.size):
+            yield chunk[: min(chunk.size, samples - start)]
 
     def _one_pass(self) -> Iterator[np.ndarray]:
         """Lead silence, the file, tail silence, in blocks of exactly ``self.block``
-        samples (the last one of the pass may be shorter)."""
-        pending = np.zeros(0, np.float32)
+        samples (the last one of the pass may be shorter).
+
+        The file is decoded a chunk of :data:`~kws_gui.core.audio_io.BLOCK_FRAMES` frames at
+        a time; each block is a view of its chunk (a copy only where a block spans two chunks).
+        """
+        block = self.block
+        carry: np.ndarray | None = None  # the start of a block that the next chunk completes
         parts = (self._silence(self._lead), self._reader.blocks(), self._silence(self._tail))
         for part in (p for group in parts for p in group):
-            pending = np.concatenate([pending, part]) if pending.size else part
-            while pending.size >= self.block:
-                yield pending[: self.block]
-                pending = pending[self.block :]
-        if pending.size:
-            yield pending
+            start = 0
+            if carry is not None:
+                need = block - carry.size
+                if part.size < need:
+                    carry = np.concatenate([carry, part])
+                    continue
+                yield np.concatenate([carry, part[:need]])
+                carry, start = None, need
+            stop = start + (part.size - start) // block * block
+            for i in range(start, stop, block):
+                yield part[i : i + block]
+            if stop < part.size:
+                carry = part[stop:]
+        if carry is not None:
+            yield carry
 
 
 class ArraySource(PacedSource):
