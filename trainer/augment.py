@@ -33,14 +33,13 @@ Two steps work on features, not audio (both called by
 * SpecAugment-style time and frequency masks: :func:`spec_augment`.
 
 NumPy only (no TensorFlow): the random draws are vectorised over the batch, the
-noise is added with one multiply-add per noisy row, reverb is one batched float32 FFT. The
+noise is added with one multiply-add per noisy row, reverb is one batched FFT. The
 caller passes the ``np.random.Generator`` so runs are reproducible.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from kws_gui.core.audio_io import SAMPLE_RATE
 from kws_gui.core.train_config import (  # noqa: F401 (re-exported: trainer.augment's API)
@@ -188,12 +187,10 @@ class Augmenter:
         tails[:, : max(1, int(0.002 * self.sample_rate))] = 0.0  # the direct path comes first
         tails /= np.sqrt(np.sum(np.square(tails), axis=1, keepdims=True)) + 1e-12
         wet = rng.uniform(0.1, 0.6, size=rows.size)
-        # Single precision and the next size FFTPACK factors well (24000, not 32768 here):
-        # a third of the time of a float64 power-of-two FFT.
-        size = scipy.fft.next_fast_len(samples + length, real=True)
-        spectra = scipy.fft.rfft(out[rows], size, axis=1)
-        spectra *= scipy.fft.rfft((wet[:, None] * tails).astype(np.float32), size, axis=1)
-        out[rows] += scipy.fft.irfft(spectra, size, axis=1)[:, :samples]
+        size = 1 << int(np.ceil(np.log2(samples + length)))
+        spectra = np.fft.rfft(out[rows], size, axis=1) * np.fft.rfft(tails, size, axis=1)
+        reverberant = np.fft.irfft(spectra, size, axis=1)[:, :samples]
+        out[rows] += (wet[:, None] * reverberant).astype(np.float32)
 
 
 def speed_perturb(audio: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:

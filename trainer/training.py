@@ -31,9 +31,6 @@ from trainer.models import TrainConfig, build_model
 from trainer.progress import CancelToken, Reporter
 
 STEP_EVENT_INTERVAL_S = 0.2
-#: Batches per call into the compiled training step when nothing needs a callback per batch
-#: (no pruning): at batch 20 the per-step Python overhead was most of an epoch's time.
-STEPS_PER_EXECUTION = 16
 LATENCY_RUNS = 50
 
 
@@ -504,13 +501,7 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
     else:
         schedule = config.learning_rate
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
-    # Pruning updates its masks from a callback before every batch: one batch per call then.
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=1 if plan is not None else STEPS_PER_EXECUTION,
-    )
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
     frontend = Frontend(config.frontend)
     augmenter = None
