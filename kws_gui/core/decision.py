@@ -163,22 +163,19 @@ class Detection:
         }
 
 
-def rms_dbfs(samples: np.ndarray) -> float:
-    """RMS level of float samples in dB relative to full scale (1.0); silence -> -120."""
-    x = np.asarray(samples, dtype=np.float32)
-    if x.size == 0:
-        return SILENCE_DBFS
-    power = float(np.dot(x, x)) / x.size
-    if power <= 1e-12:
-        return SILENCE_DBFS
-    return max(10.0 * math.log10(power), SILENCE_DBFS)
-
-
 def power_dbfs(power: float) -> float:
     """A mean power (mean square of float samples) in dB relative to full scale; silence -> -120."""
     if power <= 1e-12:
         return SILENCE_DBFS
     return max(10.0 * math.log10(power), SILENCE_DBFS)
+
+
+def rms_dbfs(samples: np.ndarray) -> float:
+    """RMS level of float samples in dB relative to full scale (1.0); silence -> -120."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.size == 0:
+        return SILENCE_DBFS
+    return power_dbfs(float(np.dot(x, x)) / x.size)
 
 
 def hop_powers(samples: np.ndarray, hop: int) -> np.ndarray:

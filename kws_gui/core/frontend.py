@@ -338,7 +338,7 @@ def limit_blas_threads() -> None:
         _BLAS_LIMITED = threadpool_limits(limits=1, user_api="blas")
 
 
-def _pocketfft_r2c() -> Callable[[np.ndarray], np.ndarray] | None:
+def _pocketfft_r2c() -> Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None:
     """``scipy.fft``'s pocketfft kernel, called without ``scipy.fft``'s dispatch, or None.
 
     ``scipy.fft.rfft`` spends ~5 µs per call on its backend dispatch and argument
@@ -358,22 +358,24 @@ def _pocketfft_r2c() -> Callable[[np.ndarray], np.ndarray] | None:
             return None
     except Exception:  # another scipy: the public call
         return None
-    return lambda frames: kernel(frames, (-1,), True, 0, None, 1)
+    return lambda frames, out: kernel(frames, (-1,), True, 0, out, 1)
 
 
 _R2C = _pocketfft_r2c()
 
 
-def rfft(frames: np.ndarray, n: int) -> np.ndarray:
+def rfft(frames: np.ndarray, n: int, out: np.ndarray | None = None) -> np.ndarray:
     """One-sided FFT along the last axis, zero-padded to ``n``; float32 in, complex64 out.
 
     ``scipy.fft`` keeps single precision (NumPy < 2 computes in complex128) and is
     faster than ``numpy.fft`` on stacks of frames; float32 frames of length ``n`` go to
-    its kernel directly (:func:`_pocketfft_r2c`, the same numbers without the dispatch).
+    its kernel directly (:func:`_pocketfft_r2c`, the same numbers without the dispatch),
+    which writes into ``out`` (complex64, ``frames.shape[:-1] + (n // 2 + 1,)``) when
+    given. Other calls return a new array, ``out`` unused: use the result, not ``out``.
     """
     if frames.shape[-1] == n:  # no padding
         if _R2C is not None and frames.dtype == np.float32:
-            return _R2C(frames)
+            return _R2C(frames, out)
         return scipy.fft.rfft(frames, axis=-1)
     return scipy.fft.rfft(frames, n=n, axis=-1)
 

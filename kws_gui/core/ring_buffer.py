@@ -123,8 +123,8 @@ class AudioRingBuffer:
 
     def _window_locked(self, end: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
         n = int(n)
-        if out is None:
-            out = np.zeros(max(n, 0), dtype=np.float32)
+        if out is None:  # every sample of it is written below (data or zeros)
+            out = np.empty(max(n, 0), dtype=np.float32)
         elif out.shape != (max(n, 0),):
             raise ValueError(f"out has shape {out.shape}, expected ({n},)")
         if n <= 0:

@@ -22,16 +22,6 @@ from kws_gui.core.frontend import frame_view, rfft
 
 FLOOR_DB = -100.0
 CEIL_DB = -10.0
-#: NumPy 2 computes a float32 FFT in single precision and writes into a given array, with
-#: less Python around the call than ``scipy.fft`` (which an older NumPy needs for float32).
-_NUMPY_FLOAT32_FFT = int(np.__version__.split(".")[0]) >= 2
-
-
-def _rfft(frames: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """One-sided FFT of float32 ``frames`` (complex64), into ``out`` when given (NumPy 2)."""
-    if _NUMPY_FLOAT32_FFT:
-        return np.fft.rfft(frames, axis=-1, out=out)
-    return rfft(frames, frames.shape[-1])
 
 
 class SpectrogramWidget(RgbaImagePlot):
@@ -136,9 +126,9 @@ class SpectrogramWidget(RgbaImagePlot):
         frames = frame_view(data[: (n - 1) * self.hop + self.frame_length], self.frame_length, self.hop)
         if n <= self._windowed.shape[0]:
             windowed = np.multiply(frames, self._window, out=self._windowed[:n])
-            spectrum = _rfft(windowed, self._spectrum[:n])
+            spectrum = rfft(windowed, self.frame_length, self._spectrum[:n])
         else:
-            spectrum = _rfft(frames * self._window, None)
+            spectrum = rfft(frames * self._window, self.frame_length)
         magnitude = np.abs(spectrum[:, : self._bins])
         if self._pool > 1:
             magnitude = magnitude.reshape(n, self.rows, self._pool).sum(axis=2)
