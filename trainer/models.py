@@ -45,6 +45,11 @@ def build_model(config: TrainConfig, mean: np.ndarray, variance: np.ndarray) -> 
     frames, features = config.frontend.feature_shape
     inputs = keras.Input(shape=(frames, features), name="features")
     x = layers.Normalization(axis=-1, mean=mean, variance=variance, name="normalize")(inputs)
+    if config.window_mean_norm:
+        # Cepstral mean normalisation per window: a fixed microphone response adds the same
+        # vector to every frame's log-mel / MFCC features; subtracting the window's mean removes it.
+        window_mean = layers.GlobalAveragePooling1D(keepdims=True, name="window_mean")(x)
+        x = layers.Subtract(name="subtract_window_mean")([x, window_mean])
     x = layers.Reshape((frames, features, 1), name="add_channel")(x)
     if config.architecture == "cnn":
         x = _reference_body(layers, x, config)

@@ -130,6 +130,7 @@ class TrainConfig:
     ds_blocks: int = 2  # ds-cnn: depthwise-separable blocks after the first convolution block
     pool_blocks: int | None = None  # ds-cnn: leading blocks that end in 2x2 max-pooling (None: all)
     dropout: float = 0.1
+    window_mean_norm: bool = False  # subtract each window's mean feature vector (mic response)
     prune: bool = True
     initial_sparsity: float = 0.10
     final_sparsity: float = 0.90
@@ -353,9 +354,17 @@ PRESETS: dict[str, TrainConfig] = {
         finetune_epochs=0,
         unknown_percent=100.0,
         silence_percent=10.0,
-        # seed 3: the best validation streams of seeds 0-3 (hit rate 0.83 / 0.80 / 0.86 / 0.94
-        # at <= 0.02 false detections per other word): small data, large spread between seeds.
-        seed=3,
+        # Each window's mean feature vector is subtracted inside the model (a microphone's
+        # response is a constant vector there) and the learning rate is 0.003 -> 0.0003, not
+        # the seed's 0.01 -> 0.001. Real validation split, seeds 0-5, best stream hit rate at
+        # <= 0.02 / 0.03 false detections per other word: 0.895 / 0.938 against 0.877 / 0.892
+        # for the seed's rate without the subtraction (DEVELOPERS.md). seed 0: the best
+        # validation streams of seeds 0-3 (hit rate 0.95 / 0.86 / 0.86 / 0.94): small data,
+        # large spread between seeds.
+        learning_rate=0.003,
+        final_learning_rate=0.0003,
+        window_mean_norm=True,
+        seed=0,
         **REAL_RECORDINGS,
     ),
 }

@@ -304,6 +304,13 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
     ),
     _O("--dropout", "dropout", "float", "dropout rate after each block", "model"),
     _O(
+        "--window-mean-norm",
+        "window_mean_norm",
+        "switch",
+        "subtract each window's mean feature vector (cepstral mean normalisation, inside the model)",
+        "model",
+    ),
+    _O(
         "--int8-per-channel",
         "int8_per_channel",
         "switch",

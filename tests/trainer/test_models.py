@@ -112,6 +112,7 @@ def test_live_preset_hears_neither() -> None:
     assert live.frontend == DS_CNN and live.architecture == "ds-cnn"
     assert live.unknown_percent >= 60 and live.augment and live.noise_snr_db is not None
     assert live.model_name == "live"
+    assert live.window_mean_norm and not preset("ds-cnn").window_mean_norm  # the seed's stays as specified
 
 
 def test_ds_cnn_depth_stride_and_pooling_options() -> None:
@@ -132,3 +133,22 @@ def test_ds_cnn_depth_stride_and_pooling_options() -> None:
     assert deep.get_layer("pointwise5").output_shape == (None, 15, 4, 8)  # one pooled block only
     assert not any(layer.name.startswith("pool2") for layer in deep.layers)
     assert deep.output_shape == (None, 2)
+
+
+def test_window_mean_norm_removes_a_fixed_microphone_response() -> None:
+    config = preset("live").replace(filters=8, window_mean_norm=True)
+    frames, features = config.frontend.feature_shape
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, frames, features)).astype(np.float32)
+    model = build_model(config, np.zeros(features, np.float32), np.ones(features, np.float32))
+    removed = model.get_layer("subtract_window_mean").output
+    from trainer.tf_setup import import_tf
+
+    inner = import_tf().keras.Model(model.input, removed)
+    np.testing.assert_allclose(inner(x).numpy(), x - x.mean(axis=1, keepdims=True), atol=1e-5)
+    # a constant offset on every frame (a microphone's response in the log / cepstral domain)
+    # changes nothing the model sees after the subtraction, nor its output
+    tilt = rng.normal(size=(1, 1, features)).astype(np.float32) * 3
+    np.testing.assert_allclose(model(x + tilt).numpy(), model(x).numpy(), atol=1e-5)
+    plain = build_model(config.replace(window_mean_norm=False), np.zeros(features), np.ones(features))
+    assert "subtract_window_mean" not in [layer.name for layer in plain.layers]
