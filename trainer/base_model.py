@@ -35,6 +35,8 @@ KNOWN_LAYER_CLASSES = frozenset(
     {
         "InputLayer",
         "Normalization",
+        "GlobalAveragePooling1D",  # --window-mean-norm: the window's mean ...
+        "Subtract",  # ... subtracted from every frame
         "Reshape",
         "Conv2D",
         "DepthwiseConv2D",

@@ -108,6 +108,24 @@ def test_other_architectures_are_refused(tmp_path: Path, config: TrainConfig) ->
         check_layer_classes(flat)
 
 
+def test_every_model_kws_train_builds_loads_as_a_base(tmp_path: Path, config: TrainConfig) -> None:
+    rng = np.random.default_rng(3)
+    stats = (rng.normal(size=16).astype(np.float32), rng.uniform(0.5, 2.0, 16).astype(np.float32))
+    x = rng.normal(size=(2, 61, 16)).astype(np.float32)
+    for name, variant in {
+        "seed": config,
+        "window_mean_norm": config.replace(window_mean_norm=True, filters=8),
+        "no_dropout_deeper": config.replace(
+            dropout=0.0, ds_blocks=3, first_stride=(2, 2), pool_blocks=1, filters=8
+        ),
+    }.items():
+        model = build_model(variant, *stats)
+        path = _save(model, tmp_path / f"{name}.h5")
+        check_layer_classes(path)
+        loaded = load_base_model(path, variant)
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"not an hdf5 file", "not a readable HDF5 model file"), (b"", "not a readable HDF5 model file")],
