@@ -501,7 +501,10 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
     else:
         schedule = config.learning_rate
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    loss: Any = "sparse_categorical_crossentropy"
+    if config.label_smoothing:  # smoothing needs one-hot targets (see training_targets)
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
 
     frontend = Frontend(config.frontend)
     augmenter = None
@@ -581,12 +584,12 @@ def _fit_epoch(
 
     result = model.fit(
         x,
-        y,
+        training_targets(y, config),
         batch_size=config.batch_size,
         epochs=epoch + 1,
         initial_epoch=epoch,
         shuffle=True,
-        validation_data=(data.validation.features, data.validation.labels),
+        validation_data=(data.validation.features, training_targets(data.validation.labels, config)),
         callbacks=callbacks,
         verbose=0,
     )
@@ -606,6 +609,13 @@ def _fit_epoch(
         "step": iterations,
         "elapsed_s": ctx.elapsed(),
     }
+
+
+def training_targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """What ``fit`` gets for label indices: themselves, or one-hot rows when the loss smooths them."""
+    if not config.label_smoothing:
+        return labels
+    return np.eye(len(config.labels), dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
 
 
 def training_noise(data: LoadedData, sample_rate: int) -> list[np.ndarray]:

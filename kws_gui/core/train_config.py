@@ -130,6 +130,7 @@ class TrainConfig:
     ds_blocks: int = 2  # ds-cnn: depthwise-separable blocks after the first convolution block
     pool_blocks: int | None = None  # ds-cnn: leading blocks that end in 2x2 max-pooling (None: all)
     dropout: float = 0.1
+    label_smoothing: float = 0.0  # targets: 1 - s on the true label, plus s / labels on each label
     window_mean_norm: bool = False  # subtract each window's mean feature vector (mic response)
     prune: bool = True
     initial_sparsity: float = 0.10
@@ -181,6 +182,8 @@ class TrainConfig:
             fail("learning_rate", "learning rates must be positive")
         if not 0 <= self.dropout < 1:
             fail("dropout", f"must be in [0, 1), got {self.dropout}")
+        if not 0 <= self.label_smoothing < 1:
+            fail("label_smoothing", f"must be in [0, 1), got {self.label_smoothing}")
         if not 0 <= self.initial_sparsity <= self.final_sparsity < 1:
             fail("final_sparsity", "need 0 <= initial sparsity <= final sparsity < 1")
         if not 0 <= self.pruning_start < 1:

@@ -304,6 +304,13 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
     ),
     _O("--dropout", "dropout", "float", "dropout rate after each block", "model"),
     _O(
+        "--label-smoothing",
+        "label_smoothing",
+        "float",
+        "training targets 1 - s for the true label plus s / labels for every label (0: off)",
+        "training",
+    ),
+    _O(
         "--window-mean-norm",
         "window_mean_norm",
         "switch",

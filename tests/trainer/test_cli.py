@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -285,6 +286,7 @@ def trained_live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     args += ["--data", str(keywords), "--data", f"{real}:2", "--out", str(out), "--progress", "jsonl"]
     args += ["--noise-snr-db", "0,20", "--gain-db=-10,6", "--speed-perturbation", "0.1"]
     args += ["--reverb-probability", "0.3", "--spec-masks", "2", "--seed", "1", "--tune-decision", str(real)]
+    args += ["--label-smoothing", "0.1"]  # one-hot targets through fit, validation included
     proc = _run(args, cache)
     return {"proc": proc, "data": (keywords, real), "out": out, "cache": cache}
 
@@ -298,6 +300,8 @@ def test_train_on_two_folders_reports_each_source(trained_live) -> None:
     report = next(e for e in events if e["event"] == "result")["report"]
     sources = report["dataset"]["sources"]
     assert [(s["name"], s["weight"]) for s in sources] == [("keywords", 1.0), ("real", 2.0)]
+    assert report["config"]["label_smoothing"] == 0.1
+    assert all(math.isfinite(e["val_loss"]) for e in report["history"])
     assert sources[1]["counts"]["train"]["_silence_"] == 4  # recorded silence clips not on the lists
     assert sources[1]["counts"]["train"]["_unknown_"] == 2 * 2 * 2  # up, left: 2 train speakers x 2
     assert report["dataset"]["name"] == "keywords+real"

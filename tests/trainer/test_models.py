@@ -152,3 +152,18 @@ def test_window_mean_norm_removes_a_fixed_microphone_response() -> None:
     np.testing.assert_allclose(model(x + tilt).numpy(), model(x).numpy(), atol=1e-5)
     plain = build_model(config.replace(window_mean_norm=False), np.zeros(features), np.ones(features))
     assert "subtract_window_mean" not in [layer.name for layer in plain.layers]
+
+
+def test_label_smoothing_targets_and_range() -> None:
+    from trainer.training import training_targets
+
+    labels = np.array([2, 0, 3])
+    live = preset("live")
+    assert training_targets(labels, live) is labels  # off: the label indices themselves
+    onehot = training_targets(labels, live.replace(label_smoothing=0.1))
+    assert onehot.dtype == np.float32 and onehot.shape == (3, 4)
+    np.testing.assert_array_equal(onehot.argmax(axis=1), labels)
+    assert onehot.sum() == 3  # Keras' loss applies the smoothing to these rows
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ConfigError, match="--label-smoothing"):
+            live.replace(label_smoothing=bad)
