@@ -537,6 +537,8 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
                 self.model.stop_training = True
 
     callbacks.append(Progress())
+    # the validation split in the form fit takes, the same for every epoch
+    validation = (data.validation.features, training_targets(data.validation.labels, config))
     history: list[dict[str, Any]] = []
     t0 = time.monotonic()
     ctx.stage("train", f"{config.epochs} epochs x {steps_per_epoch} steps, batch {config.batch_size}")
@@ -560,7 +562,9 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
             x, y = upcoming.result()
             if epoch + 1 < config.epochs:
                 upcoming = pool.submit(epoch_features)
-            entry = _fit_epoch(model, x, y, data, config, callbacks, epoch, optimizer, schedule, plan, ctx)
+            entry = _fit_epoch(
+                model, x, y, validation, config, callbacks, epoch, optimizer, schedule, plan, ctx
+            )
             history.append(entry)
             ctx.reporter.emit("epoch", **entry)
     return model, history, plan, time.monotonic() - t0
@@ -570,7 +574,7 @@ def _fit_epoch(
     model: Any,
     x: np.ndarray,
     y: np.ndarray,
-    data: LoadedData,
+    validation: tuple[np.ndarray, np.ndarray],
     config: TrainConfig,
     callbacks: list[Any],
     epoch: int,
@@ -579,7 +583,7 @@ def _fit_epoch(
     plan: Any,
     ctx: RunContext,
 ) -> dict[str, Any]:
-    """One epoch of ``fit``; returns the epoch event's fields."""
+    """One epoch of ``fit`` (``validation``: features and targets); returns the epoch event's fields."""
     from trainer.pruning import current_sparsity
 
     result = model.fit(
@@ -589,7 +593,7 @@ def _fit_epoch(
         epochs=epoch + 1,
         initial_epoch=epoch,
         shuffle=True,
-        validation_data=(data.validation.features, training_targets(data.validation.labels, config)),
+        validation_data=validation,
         callbacks=callbacks,
         verbose=0,
     )
