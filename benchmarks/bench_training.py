@@ -47,6 +47,7 @@ def bench(name: str, train_args: list[str]) -> dict:
         "data_and_features_s": timing["data_and_features_s"],
         "training_s": timing["training_s"],
         "features_and_training_s": timing["data_features_and_training_s"],
+        "tf_threads": timing.get("tf_threads"),  # TensorFlow threads per op (0: one per core)
         "target_s": TARGETS_S.get(name),
         "test_accuracy": report["models"]["float32"]["test_accuracy"],
     }

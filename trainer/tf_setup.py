@@ -59,3 +59,19 @@ def set_seeds(seed: int, deterministic: bool = True) -> None:
         # Best effort: older TF versions lack it.
         with contextlib.suppress(Exception):
             tf.config.experimental.enable_op_determinism()
+
+
+def set_threads(threads: int) -> int:
+    """Ask TensorFlow for ``threads`` threads per op and between ops (0: leave its default).
+
+    Possible only before TensorFlow runs its first op in this process; later the
+    request is ignored. Returns the intra-op thread count in effect (0: TensorFlow's
+    default, one per core). The count changes the order of float sums, so it is part
+    of what makes a run repeatable.
+    """
+    tf, _, _ = import_tf()
+    if threads:
+        with contextlib.suppress(RuntimeError):  # TensorFlow is already running
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+    return int(tf.config.threading.get_intra_op_parallelism_threads())

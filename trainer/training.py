@@ -31,6 +31,11 @@ from trainer.models import TrainConfig, build_model
 from trainer.progress import CancelToken, Reporter
 
 STEP_EVENT_INTERVAL_S = 0.2
+#: Training steps run per call into TensorFlow (Keras ``steps_per_execution``) when the
+#: model is not pruned: the same steps in the same order, with a fraction of the
+#: per-step Python overhead, which dominates for models this small (bench_training).
+#: Pruned runs take one step per call: tfmot's pruning callback counts steps per call.
+STEPS_PER_EXECUTION = 16
 LATENCY_RUNS = 50
 
 
@@ -239,7 +244,7 @@ def run_training(
     :class:`trainer.data.DatasetError` for unusable data.
     """
     from trainer.features import feature_stats
-    from trainer.tf_setup import import_tf, set_seeds
+    from trainer.tf_setup import import_tf, set_seeds, set_threads
 
     ctx.command = command
     ctx.out = str(out_dir)
@@ -249,6 +254,7 @@ def run_training(
 
     ctx.stage("train", "importing TensorFlow")
     _, keras, _ = import_tf()
+    tf_threads = set_threads(config.tf_threads)
     set_seeds(config.seed)
     mean, std = feature_stats(data.train.features)
     if base_model is not None:
@@ -362,6 +368,7 @@ def run_training(
             "training_s": round(train_seconds, 2),
             "data_features_and_training_s": round(data.seconds + train_seconds, 2),
             "features_from_cache": bool(data.train.from_cache),
+            "tf_threads": tf_threads,  # in effect (0: one per core); config.tf_threads asked for
             "total_s": ctx.elapsed(),
         },
         "history": history,
@@ -504,7 +511,12 @@ def _fit(model: Any, config: TrainConfig, data: LoadedData, ctx: RunContext) -> 
     loss: Any = "sparse_categorical_crossentropy"
     if config.label_smoothing:  # smoothing needs one-hot targets (see training_targets)
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=["accuracy"],
+        steps_per_execution=1 if plan is not None else STEPS_PER_EXECUTION,
+    )
 
     frontend = Frontend(config.frontend)
     augmenter = None

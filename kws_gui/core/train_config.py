@@ -154,6 +154,7 @@ class TrainConfig:
     unknown_percent: float = 10.0  # _unknown_ examples per split, % of the keyword clips (inf: all)
     silence_percent: float = 10.0  # background-noise windows as _silence_, % of the keyword clips
     seed: int = 0
+    tf_threads: int = 0  # TensorFlow threads per op and between ops (0: its default, one per core)
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -184,6 +185,8 @@ class TrainConfig:
             fail("dropout", f"must be in [0, 1), got {self.dropout}")
         if not 0 <= self.label_smoothing < 1:
             fail("label_smoothing", f"must be in [0, 1), got {self.label_smoothing}")
+        if not 0 <= self.tf_threads <= 256:
+            fail("tf_threads", f"must be in [0, 256] (0: one per core), got {self.tf_threads}")
         if not 0 <= self.initial_sparsity <= self.final_sparsity < 1:
             fail("final_sparsity", "need 0 <= initial sparsity <= final sparsity < 1")
         if not 0 <= self.pruning_start < 1:

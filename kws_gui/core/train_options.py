@@ -173,6 +173,13 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
         accepts_none=True,
     ),
     _O("--seed", "seed", "int", "seed of every random generator (repeatable runs)", "training"),
+    _O(
+        "--tf-threads",
+        "tf_threads",
+        "int",
+        "TensorFlow threads per op (0: one per core); fewer leave cores to the augmentation thread",
+        "training",
+    ),
     _O("--prune", "prune", "switch", "magnitude pruning on/off", "pruning"),
     _O("--initial-sparsity", "initial_sparsity", "float", "sparsity when pruning starts", "pruning"),
     _O(

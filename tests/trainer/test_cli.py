@@ -287,6 +287,7 @@ def trained_live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     args += ["--noise-snr-db", "0,20", "--gain-db=-10,6", "--speed-perturbation", "0.1"]
     args += ["--reverb-probability", "0.3", "--spec-masks", "2", "--seed", "1", "--tune-decision", str(real)]
     args += ["--label-smoothing", "0.1"]  # one-hot targets through fit, validation included
+    args += ["--tf-threads", "1"]  # must reach TensorFlow before its first op
     proc = _run(args, cache)
     return {"proc": proc, "data": (keywords, real), "out": out, "cache": cache}
 
@@ -301,6 +302,7 @@ def test_train_on_two_folders_reports_each_source(trained_live) -> None:
     sources = report["dataset"]["sources"]
     assert [(s["name"], s["weight"]) for s in sources] == [("keywords", 1.0), ("real", 2.0)]
     assert report["config"]["label_smoothing"] == 0.1
+    assert report["config"]["tf_threads"] == report["timing"]["tf_threads"] == 1
     assert all(math.isfinite(e["val_loss"]) for e in report["history"])
     assert sources[1]["counts"]["train"]["_silence_"] == 4  # recorded silence clips not on the lists
     assert sources[1]["counts"]["train"]["_unknown_"] == 2 * 2 * 2  # up, left: 2 train speakers x 2

@@ -191,3 +191,28 @@ def test_cancellation_writes_nothing(run, tmp_path: Path, cancel_on: str) -> Non
         )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert not recorder.named("artifact")
+
+
+def test_steps_per_execution_changes_no_number(run, tmp_path: Path, monkeypatch) -> None:
+    """Several steps per call into TensorFlow: the same steps, so the same model and history."""
+    import trainer.training
+
+    config = run["config"].replace(prune=False, epochs=2, batch_size=4, name="unpruned")
+    results = {}
+    for steps in (1, 3):  # 3: not a divisor of the epoch's steps, so a short last call too
+        monkeypatch.setattr(trainer.training, "STEPS_PER_EXECUTION", steps)
+        recorder = Recorder()
+        out = tmp_path / f"spe{steps}"
+        report = run_training(
+            config, run["report"]["dataset"]["root"], out, RunContext(recorder), cache_dir=run["cache"]
+        )
+        steps_seen = [e["step"] for e in recorder.named("step")]
+        assert steps_seen[-1] == report["history"][-1]["step"]  # progress still reaches the last step
+        model = KwsModel((out / "unpruned.tflite").read_bytes())
+        x = np.random.default_rng(0).normal(size=(5, *config.frontend.feature_shape)).astype(np.float32)
+        results[steps] = (
+            [(e["loss"], e["val_loss"]) for e in report["history"]],
+            [model.predict_features(f) for f in x],
+        )
+    assert results[1][0] == results[3][0]
+    np.testing.assert_array_equal(np.array(results[1][1]), np.array(results[3][1]))

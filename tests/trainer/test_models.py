@@ -167,3 +167,11 @@ def test_label_smoothing_targets_and_range() -> None:
     for bad in (-0.1, 1.0):
         with pytest.raises(ConfigError, match="--label-smoothing"):
             live.replace(label_smoothing=bad)
+
+
+def test_tf_threads_range() -> None:
+    assert preset("live").tf_threads == 0  # TensorFlow's default: the shipped files were made so
+    assert preset("live").replace(tf_threads=1).tf_threads == 1
+    for bad in (-1, 257):
+        with pytest.raises(ConfigError, match="--tf-threads"):
+            preset("live").replace(tf_threads=bad)
