@@ -107,7 +107,9 @@ def render_goals(results_dir: Path) -> str:
             ok = r["features_and_training_s"] <= r["target_s"]
             rows.append(
                 (
-                    f"Training, {r.get('model', r['preset'])} recipe, {r['epochs']} epochs (cold feature cache)",
+                    f"Training, {r.get('recipe', r.get('model', r['preset']))} recipe"
+                    + (f" with {r['options']}" if r.get("options") else "")
+                    + f", {r['epochs']} epochs (cold feature cache)",
                     f"{r['features_and_training_s']:.1f} s features + training ({r['wall_s']:.0f} s wall)",
                     f"<= {r['target_s']:.0f} s",
                     "yes" if ok else "no",

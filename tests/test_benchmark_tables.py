@@ -25,6 +25,8 @@ def test_goals_table_rows_come_from_the_saved_results(tmp_path: Path) -> None:
          "target_s": 180.0},
         {"model": "reference", "preset": "reference", "epochs": 20, "wall_s": 700.0,
          "features_and_training_s": 650.0, "target_s": 300.0},
+        {"model": "live_tf1", "recipe": "live", "options": "--tf-threads 1", "preset": "live", "epochs": 20,
+         "wall_s": 140.0, "features_and_training_s": 125.0, "target_s": 180.0},
     ]  # fmt: skip
     soak = {"minutes": 10, "inferences": 1_500_000, "rss_warm_mb": 76.0, "rss_end_mb": 77.2, "growth_mb": 1.2,
             "growth_target_mb": 5.0}  # fmt: skip
@@ -38,6 +40,8 @@ def test_goals_table_rows_come_from_the_saved_results(tmp_path: Path) -> None:
     live = by_goal["Training, live recipe, 20 epochs (cold feature cache)"]
     assert live[1].startswith("170.0 s") and live[3] == "yes |"
     assert by_goal["Training, reference recipe, 20 epochs (cold feature cache)"][3] == "no |"
+    variant = by_goal["Training, live recipe with --tf-threads 1, 20 epochs (cold feature cache)"]
+    assert variant[1].startswith("125.0 s") and variant[3] == "yes |"
     soak_row = next(row for goal, row in by_goal.items() if goal.startswith("Memory over a 10 min"))
     assert "+1.2 MB" in soak_row[1] and soak_row[3] == "yes |"
     sweep_row = next(row for goal, row in by_goal.items() if goal.startswith("Sweep, 16 DS-CNN trials"))
