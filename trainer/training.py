@@ -277,9 +277,15 @@ def run_training(
     ctx.stage("export", "converting to TFLite float32 and int8")
     float_bytes = export.shorten_tensor_names(export.to_tflite_float(final))
     ctx.cancel.check()
+    # int8: the normalisation goes into the metadata, so that every feature fills the
+    # quantized input's range (export.split_input_normalization)
+    int8_model, input_normalization = export.split_input_normalization(final)
     int8_bytes = export.shorten_tensor_names(
         export.to_tflite_int8(
-            final, data.train.features, seed=config.seed, per_channel=config.int8_per_channel
+            int8_model,
+            export.normalized(data.train.features, input_normalization),
+            seed=config.seed,
+            per_channel=config.int8_per_channel,
         )
     )
     ctx.cancel.check()
@@ -292,7 +298,12 @@ def run_training(
     runtimes: list[KwsModel] = []
     tuning: dict[str, Any] = {}
     for flavour, raw in (("float32", float_bytes), ("int8", int8_bytes)):
-        probe = KwsModel(export.with_metadata(raw, _metadata(config, flavour, sparsity, None, "", created)))
+        normalization = input_normalization if flavour == "int8" else None
+        probe = KwsModel(
+            export.with_metadata(
+                raw, _metadata(config, flavour, sparsity, None, "", created, normalization=normalization)
+            )
+        )
         scores = {split: evaluate_split(probe, getattr(data, split)) for split in ("validation", "test")}
         decision = None
         if tune_on is not None:
@@ -301,7 +312,15 @@ def run_training(
             tuning["_streams"] = tuning[flavour].pop("streams")
             decision = tuning[flavour]["recommended"]
         meta = _metadata(
-            config, flavour, sparsity, scores["test"]["accuracy"], train_fp, created, data, decision
+            config,
+            flavour,
+            sparsity,
+            scores["test"]["accuracy"],
+            train_fp,
+            created,
+            data,
+            decision,
+            normalization=normalization,
         )
         files[flavour] = export.with_metadata(raw, meta)
         runtimes.append(KwsModel(files[flavour]))
@@ -414,6 +433,7 @@ def _metadata(
     created: str,
     data: LoadedData | None = None,
     decision: dict[str, Any] | None = None,
+    normalization: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     from kws_gui.core.decision import default_keywords
 
@@ -422,6 +442,7 @@ def _metadata(
         config.frontend.to_dict(),
         keywords=default_keywords(config.labels),
         decision=decision,
+        input_normalization=normalization,
         model=report.model_block(config.architecture, flavour, sparsity),
         training=report.training_block(
             data.dataset_name if data is not None else "",

@@ -145,6 +145,10 @@ class KwsModel:
                 f"but the engine runs at {SAMPLE_RATE} Hz: it would hear every word wrongly"
             )
         self.frontend = Frontend(self.frontend_config)
+        #: (mean, 1 / std) per feature, applied before the model when the file asks for it.
+        self._input_normalization = _checked_input_normalization(
+            self.metadata, self.frontend_config.feature_shape[1]
+        )
         self.runtime = runtime or resolve_runtime()
         try:
             self.interpreter = self.runtime.make_interpreter(data)
@@ -224,7 +228,11 @@ class KwsModel:
 
     def predict_features(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities (float32, one per label) for one clip's features."""
-        x = np.asarray(features, dtype=np.float32).reshape(self._input_shape)
+        x = np.asarray(features, dtype=np.float32)
+        if self._input_normalization is not None:
+            mean, inverse_std = self._input_normalization
+            x = (x.reshape(-1, mean.size) - mean) * inverse_std
+        x = x.reshape(self._input_shape)
         if self._input_quant is not None:
             scale, zero_point, lo, hi = self._input_quant
             x = x / np.float32(scale)
@@ -335,6 +343,34 @@ def _checked_keywords(metadata: dict[str, Any], labels: tuple[str, ...]) -> tupl
     if len(set(keywords)) != len(keywords):
         raise ModelFileError(f"the model's keywords repeat: {keywords}")
     return tuple(keywords)
+
+
+def _checked_input_normalization(
+    metadata: dict[str, Any], features: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``metadata["input_normalization"]`` as (mean, 1 / std) per feature; None when absent.
+
+    int8 files carry it (kws-train's export): normalised features fill the int8 input's
+    range evenly, where raw MFCCs would leave the small coefficients a few levels.
+    """
+    block = metadata.get("input_normalization")
+    if block is None:
+        return None
+    try:
+        mean = np.asarray(block["mean"], dtype=np.float64)
+        std = np.asarray(block["std"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(
+            "the model's metadata 'input_normalization' must hold 'mean' and 'std' lists of numbers"
+        ) from exc
+    if mean.shape != (features,) or std.shape != (features,):
+        raise ModelFileError(
+            f"the model's input normalisation has {mean.size} means and {std.size} stds "
+            f"for {features} features"
+        )
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
+        raise ModelFileError("the model's input normalisation needs finite means and positive stds")
+    return mean.astype(np.float32), (1.0 / std).astype(np.float32)
 
 
 def _checked_decision(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -109,6 +109,10 @@ def test_float_tflite_matches_keras(run) -> None:
     np.testing.assert_allclose(got, expected, atol=FLOAT_PROB_TOLERANCE)
     int8 = KwsModel.load(paths["tflite-int8"])
     assert int8.is_quantized
+    # int8: the normalisation travels in the metadata (the quantized input holds normalised features)
+    normalization = read_metadata(paths["tflite-int8"].read_bytes())["input_normalization"]
+    assert len(normalization["mean"]) == len(normalization["std"]) == test.features.shape[-1]
+    assert "input_normalization" not in tflite.metadata
     got8 = np.stack([int8.predict_features(x) for x in test.features])
     assert np.max(np.abs(got8 - expected)) <= INT8_PROB_TOLERANCE
 

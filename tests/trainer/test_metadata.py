@@ -7,6 +7,7 @@ non-keyword output is high never makes the real engine report that label.
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import pytest
@@ -181,6 +182,34 @@ def test_shipped_models_load_with_every_label_a_keyword(name: str) -> None:
 def test_bad_keywords_or_decision_are_refused(foreign_tflite: bytes, extra: dict, message: str) -> None:
     with pytest.raises(ModelFileError, match=message):
         KwsModel(write_metadata(foreign_tflite, _meta(**extra)))
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ({"mean": [0.0] * 16}, "'mean' and 'std' lists"),
+        ({"mean": "zero", "std": [1.0] * 16}, "'mean' and 'std' lists"),
+        ({"mean": [0.0] * 15, "std": [1.0] * 16}, "15 means and 16 stds for 16 features"),
+        ({"mean": [0.0] * 16, "std": [1.0] * 15 + [0.0]}, "positive stds"),
+        ({"mean": [math.nan] + [0.0] * 15, "std": [1.0] * 16}, "finite means"),
+    ],
+)
+def test_bad_input_normalization_is_refused(foreign_tflite: bytes, block: dict, message: str) -> None:
+    with pytest.raises(ModelFileError, match=message):
+        KwsModel(write_metadata(foreign_tflite, _meta(input_normalization=block)))
+
+
+def test_input_normalization_is_applied_before_the_model(foreign_tflite: bytes) -> None:
+    rng = np.random.default_rng(0)
+    frames, features = DS_CNN.feature_shape
+    mean, std = rng.normal(size=features) * 5, rng.uniform(0.2, 3.0, size=features)
+    block = {"mean": mean.tolist(), "std": std.tolist()}
+    with_norm = KwsModel(write_metadata(foreign_tflite, _meta(input_normalization=block)))
+    plain = KwsModel(write_metadata(foreign_tflite, _meta()))  # files without it: features as they are
+    x = rng.normal(size=(frames, features)).astype(np.float32) * 4
+    expected = plain.predict_features(((x - mean) / std).astype(np.float32))
+    np.testing.assert_allclose(with_norm.predict_features(x), expected, atol=1e-5)
+    assert not np.allclose(plain.predict_features(x), expected, atol=1e-3)
 
 
 def test_unknown_decision_keys_are_ignored_with_a_warning(foreign_tflite: bytes, caplog) -> None:
